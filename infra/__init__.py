@@ -1,0 +1,1 @@
+"""fabml: the Azure side of Microsoft Fabric scoring data with an Azure ML batch endpoint."""

@@ -1,0 +1,109 @@
+"""What Fabric's service principal may do: invoke the batch endpoint and reach the data."""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import authorization
+
+from infra.components.context import StackContext
+from infra.components.roles import AZUREML_DATA_SCIENTIST, STORAGE_DATA_ROLES, grant
+from infra.naming import stable_uuid
+from infra.settings import AccessSettings
+
+# Learn, "Authorization on batch endpoints": the least a caller needs to start batch jobs.
+INVOKE_ACTIONS = tuple(
+    f"Microsoft.MachineLearningServices/workspaces/{action}"
+    for action in (
+        "read",
+        "batchEndpoints/read",
+        "batchEndpoints/write",
+        "batchEndpoints/deployments/read",
+        "batchEndpoints/deployments/write",
+        "batchEndpoints/deployments/jobs/write",
+        "batchEndpoints/jobs/write",
+        "computes/read",
+        "computes/listKeys/action",
+        "metadata/secrets/read",
+        "metadata/snapshots/read",
+        "metadata/artifacts/read",
+        "metadata/artifacts/write",
+        "experiments/read",
+        "experiments/runs/submit/action",
+        "experiments/runs/read",
+        "experiments/runs/write",
+        "metrics/resource/write",
+        "modules/read",
+        "models/read",
+        "endpoints/pipelines/read",
+        "endpoints/pipelines/write",
+        "environments/read",
+        "environments/write",
+        "environments/build/action",
+        "environments/readSecrets/action",
+        "datastores/read",
+        "datastores/write",
+        "datastores/listsecrets/action",
+        "datasets/registered/read",
+        "datasets/registered/write",
+        "datasets/unregistered/read",
+        "datasets/unregistered/write",
+        "data/versions/write",
+        "listStorageAccountKeys/action",
+    )
+)
+
+
+class FabricAccess(pulumi.ComponentResource):
+    def __init__(
+        self,
+        name: str,
+        settings: AccessSettings,
+        ctx: StackContext,
+        *,
+        principal_object_id: str,
+        resource_group_id: pulumi.Input[str],
+        workspace_id: pulumi.Input[str],
+        data_lake_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("fabml:access:FabricAccess", name, None, opts)
+
+        if settings.invoke_role == "custom":
+            # Custom roles are assignable at resource-group scope at the narrowest; the
+            # assignment itself is on the workspace only.
+            role = authorization.RoleDefinition(
+                f"{name}-invoke-role",
+                role_definition_id=pulumi.Output.from_input(resource_group_id).apply(
+                    lambda scope: stable_uuid(scope, ctx.names.invoke_role)
+                ),
+                role_name=ctx.names.invoke_role,
+                description="Start batch endpoint jobs and follow them (Fabric pipelines).",
+                role_type="CustomRole",
+                scope=resource_group_id,
+                assignable_scopes=[resource_group_id],
+                permissions=[authorization.PermissionArgs(actions=list(INVOKE_ACTIONS))],
+                opts=ctx.child(self),
+            )
+            invoke_role_id: pulumi.Output[str] = role.id
+        else:
+            invoke_role_id = ctx.role_definition_id(AZUREML_DATA_SCIENTIST)
+
+        self.invoke = grant(
+            f"{name}-invoke-endpoint",
+            scope=workspace_id,
+            principal_id=principal_object_id,
+            role_definition_id=invoke_role_id,
+            description="Fabric's service principal invokes the batch endpoint.",
+            parent=self,
+        )
+        # With a credential-less datastore, the caller's identity reads inputs and writes outputs.
+        self.data = grant(
+            f"{name}-data-lake-access",
+            scope=data_lake_id,
+            principal_id=principal_object_id,
+            role_definition_id=ctx.role_definition_id(STORAGE_DATA_ROLES[settings.data_role]),
+            description="Fabric's service principal reads scoring data and writes predictions.",
+            parent=self,
+        )
+
+        self.register_outputs({"invokeRoleId": invoke_role_id})

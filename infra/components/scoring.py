@@ -1,0 +1,97 @@
+"""The batch endpoint, its no-code MLflow deployment, and that deployment as the default."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from infra.components.context import StackContext
+from infra.components.default_deployment import DefaultDeployment
+from infra.settings import DeploymentSettings
+
+ENDPOINT_DESCRIPTION = "Heart-classifier batch scoring, invoked by Microsoft Fabric pipelines."
+
+
+class BatchScoring(pulumi.ComponentResource):
+    endpoint: ml.BatchEndpoint
+    deployment: ml.BatchDeployment
+
+    def __init__(
+        self,
+        name: str,
+        settings: DeploymentSettings,
+        ctx: StackContext,
+        *,
+        endpoint_name: str,
+        workspace_name: pulumi.Input[str],
+        compute_id: pulumi.Input[str],
+        model_version_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("fabml:scoring:BatchScoring", name, None, opts)
+
+        self.endpoint = ml.BatchEndpoint(
+            f"{name}-endpoint",
+            endpoint_name=endpoint_name,
+            workspace_name=workspace_name,
+            resource_group_name=ctx.resource_group_name,
+            location=ctx.location,
+            properties=ml.BatchEndpointPropertiesArgs(
+                auth_mode="AADToken", description=ENDPOINT_DESCRIPTION
+            ),
+            tags=ctx.tags,
+            opts=ctx.child(self),
+        )
+
+        self.deployment = ml.BatchDeployment(
+            f"{name}-deployment",
+            deployment_name=settings.name,
+            endpoint_name=self.endpoint.name,
+            workspace_name=workspace_name,
+            resource_group_name=ctx.resource_group_name,
+            location=ctx.location,
+            properties=ml.BatchDeploymentPropertiesArgs(
+                description="No-code MLflow deployment: Azure ML builds the scoring environment "
+                "from the model's conda.yaml.",
+                compute=compute_id,
+                model=ml.IdAssetReferenceArgs(reference_type="Id", asset_id=model_version_id),
+                resources=ml.DeploymentResourceConfigurationArgs(
+                    instance_count=settings.instance_count
+                ),
+                max_concurrency_per_instance=settings.max_concurrency_per_instance,
+                mini_batch_size=settings.mini_batch_size,
+                output_action=settings.output_action,
+                output_file_name=settings.output_file_name,
+                retry_settings=ml.BatchRetrySettingsArgs(
+                    max_retries=settings.max_retries, timeout=f"PT{settings.timeout_seconds}S"
+                ),
+                error_threshold=settings.error_threshold,
+                logging_level=settings.logging_level,
+            ),
+            tags=ctx.tags,
+            # Azure ML refuses to delete an endpoint's default deployment on its own; deleting
+            # the endpoint takes its deployments with it.
+            opts=ctx.child(self, deleted_with=self.endpoint),
+        )
+
+        self.default = DefaultDeployment(
+            f"{name}-default-deployment",
+            endpoint_id=self.endpoint.id,
+            deployment_name=self.deployment.name,
+            endpoint_spec=json.dumps(
+                {"authMode": "AADToken", "description": ENDPOINT_DESCRIPTION, "tags": ctx.tags},
+                sort_keys=True,
+            ),
+            opts=ctx.child(self),
+        )
+
+        self.scoring_uri = self.endpoint.properties.apply(lambda p: p.scoring_uri)
+        self.register_outputs(
+            {
+                "endpointName": self.endpoint.name,
+                "deploymentName": self.deployment.name,
+                "scoringUri": self.scoring_uri,
+            }
+        )

@@ -1,0 +1,182 @@
+"""The Azure ML workspace and what it needs: its own storage, Key Vault, logs and monitoring."""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi_azure_native import (
+    applicationinsights,
+    keyvault,
+    monitor,
+    operationalinsights,
+    storage,
+)
+from pulumi_azure_native import (
+    machinelearningservices as ml,
+)
+
+from infra.components.context import StackContext
+from infra.settings import WorkspaceSettings
+
+
+def _private_endpoint_rule(
+    resource_id: pulumi.Input[str], subresource: str
+) -> ml.PrivateEndpointOutboundRuleArgs:
+    return ml.PrivateEndpointOutboundRuleArgs(
+        type="PrivateEndpoint",
+        category="UserDefined",
+        destination=ml.PrivateEndpointDestinationArgs(
+            service_resource_id=resource_id, subresource_target=subresource
+        ),
+    )
+
+
+class MlWorkspace(pulumi.ComponentResource):
+    workspace: ml.Workspace
+
+    def __init__(
+        self,
+        name: str,
+        settings: WorkspaceSettings,
+        ctx: StackContext,
+        *,
+        data_lake_id: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("fabml:workspace:MlWorkspace", name, None, opts)
+
+        # The workspace's default storage must be a flat-namespace account of its own: Azure ML
+        # does not support a hierarchical-namespace account as workspace storage.
+        self.storage = storage.StorageAccount(
+            f"{name}-storage",
+            account_name=ctx.names.workspace_storage,
+            resource_group_name=ctx.resource_group_name,
+            location=ctx.location,
+            kind=storage.Kind.STORAGE_V2,
+            sku=storage.SkuArgs(name="Standard_LRS"),
+            is_hns_enabled=False,
+            enable_https_traffic_only=True,
+            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+            allow_blob_public_access=False,
+            # Azure ML's system datastores (workspaceblobstore, workspacefilestore) authenticate
+            # with the account key, and Pulumi's Blob upload of the model uses it too.
+            allow_shared_key_access=True,
+            allow_cross_tenant_replication=False,
+            network_rule_set=storage.NetworkRuleSetArgs(
+                default_action=storage.DefaultAction.ALLOW, bypass="AzureServices"
+            ),
+            encryption=storage.EncryptionArgs(
+                key_source=storage.KeySource.MICROSOFT_STORAGE,
+                require_infrastructure_encryption=True,
+                services=storage.EncryptionServicesArgs(
+                    blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+                    file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+                ),
+            ),
+            tags=ctx.tags,
+            opts=ctx.child(self, stateful=True),
+        )
+
+        self.key_vault = keyvault.Vault(
+            f"{name}-key-vault",
+            vault_name=ctx.names.key_vault,
+            resource_group_name=ctx.resource_group_name,
+            location=ctx.location,
+            properties=keyvault.VaultPropertiesArgs(
+                tenant_id=ctx.tenant_id,
+                sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName.STANDARD),
+                enable_rbac_authorization=True,
+                enable_soft_delete=True,
+                soft_delete_retention_in_days=settings.key_vault_retention_days,
+                # The API refuses `false` once it was true, and omitting it means off.
+                enable_purge_protection=True if settings.purge_protection else None,
+                public_network_access="Enabled",
+                network_acls=keyvault.NetworkRuleSetArgs(
+                    bypass="AzureServices", default_action="Allow"
+                ),
+            ),
+            tags=ctx.tags,
+            opts=ctx.child(self, stateful=True),
+        )
+
+        self.log_analytics = operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=ctx.names.log_analytics,
+            resource_group_name=ctx.resource_group_name,
+            location=ctx.location,
+            sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+            retention_in_days=settings.log_retention_days,
+            tags=ctx.tags,
+            opts=ctx.child(self),
+        )
+
+        self.app_insights = applicationinsights.Component(
+            f"{name}-app-insights",
+            resource_name_=ctx.names.app_insights,
+            resource_group_name=ctx.resource_group_name,
+            location=ctx.location,
+            kind="web",
+            application_type="web",
+            ingestion_mode="LogAnalytics",
+            workspace_resource_id=self.log_analytics.id,
+            tags=ctx.tags,
+            opts=ctx.child(self),
+        )
+
+        managed_network = None
+        if settings.managed_network != "Disabled":
+            managed_network = ml.ManagedNetworkSettingsArgs(
+                isolation_mode=settings.managed_network,
+                outbound_rules={
+                    # Batch jobs mount the data lake through these when its firewall denies.
+                    "data-lake-blob": _private_endpoint_rule(data_lake_id, "blob"),
+                    "data-lake-dfs": _private_endpoint_rule(data_lake_id, "dfs"),
+                    # Batch endpoints keep job state in the workspace storage's queues and tables,
+                    # which the managed network does not reach by default.
+                    "workspace-storage-queue": _private_endpoint_rule(self.storage.id, "queue"),
+                    "workspace-storage-table": _private_endpoint_rule(self.storage.id, "table"),
+                },
+            )
+
+        self.workspace = ml.Workspace(
+            f"{name}-workspace",
+            workspace_name=ctx.names.ml_workspace,
+            resource_group_name=ctx.resource_group_name,
+            location=ctx.location,
+            friendly_name=f"Fabric batch scoring ({ctx.names.stack})",
+            description="Azure ML workspace whose batch endpoint Microsoft Fabric pipelines call.",
+            kind="Default",
+            sku=ml.SkuArgs(name="Basic", tier=ml.SkuTier.BASIC),
+            identity=ml.ManagedServiceIdentityArgs(
+                type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED
+            ),
+            storage_account=self.storage.id,
+            key_vault=self.key_vault.id,
+            application_insights=self.app_insights.id,
+            # Fabric's pipeline reaches the endpoint only over the public endpoint; callers are
+            # held by Entra sign-in, AAD-token auth and least-privilege roles instead.
+            public_network_access=settings.public_network_access,
+            managed_network=managed_network,
+            hbi_workspace=False,
+            v1_legacy_mode=False,
+            tags=ctx.tags,
+            opts=ctx.child(self, stateful=True),
+        )
+
+        self.diagnostics = monitor.DiagnosticSetting(
+            f"{name}-diagnostics",
+            name="send-to-log-analytics",
+            resource_uri=self.workspace.id,
+            workspace_id=self.log_analytics.id,
+            logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
+            metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
+            opts=ctx.child(self),
+        )
+
+        self.register_outputs(
+            {
+                "workspaceId": self.workspace.id,
+                "workspaceName": self.workspace.name,
+                "storageId": self.storage.id,
+                "keyVaultId": self.key_vault.id,
+            }
+        )

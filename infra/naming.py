@@ -1,0 +1,104 @@
+"""Azure names: the one place they are made.
+
+Names are deterministic per stack. Those that must be unique across Azure (storage accounts,
+key vaults, batch endpoints in a region) carry a short suffix that is a stable hash of project
+and stack, so two stacks never collide and the same stack always gets the same name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from infra.settings import StackSettings
+
+PROJECT = "fabml"
+
+
+def stable_suffix(project: str, stack: str, length: int = 6) -> str:
+    return hashlib.sha256(f"{project}/{stack}".encode()).hexdigest()[:length]
+
+
+def stable_uuid(*parts: str) -> str:
+    """A GUID that depends only on its parts (role assignment and role definition names)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, "/".join(parts)))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", text.lower())).strip("-")
+
+
+def _alnum(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class Names:
+    stack: str
+    suffix: str
+    model: str = "heart-classifier"
+
+    @classmethod
+    def of(cls, settings: StackSettings) -> Names:
+        suffix = settings.name_suffix or stable_suffix(PROJECT, settings.stack)
+        return cls(stack=settings.stack, suffix=suffix, model=settings.model.name)
+
+    def _hyphenated(self, prefix: str, limit: int, *, suffixed: bool = True) -> str:
+        tail = f"-{self.suffix}" if suffixed else ""
+        room = limit - len(prefix) - len(tail) - 1
+        return f"{prefix}-{_slug(self.stack)[:room].strip('-')}{tail}"
+
+    @property
+    def resource_group(self) -> str:
+        return self._hyphenated(f"rg-{PROJECT}", 90, suffixed=False)
+
+    def storage_account(self, role: str) -> str:
+        # 3-24 lowercase letters and digits, globally unique.
+        head = f"st{PROJECT}{role}"
+        room = 24 - len(head) - len(self.suffix)
+        return f"{head}{_alnum(self.stack)[:room]}{self.suffix}"
+
+    @property
+    def data_lake(self) -> str:
+        return self.storage_account("dl")
+
+    @property
+    def workspace_storage(self) -> str:
+        return self.storage_account("ws")
+
+    @property
+    def key_vault(self) -> str:
+        # 3-24 letters, digits and hyphens, starts with a letter, globally unique; soft-deleted
+        # vaults keep their name, hence the per-stack suffix.
+        return self._hyphenated(f"kv-{PROJECT}", 24)
+
+    @property
+    def log_analytics(self) -> str:
+        return self._hyphenated(f"log-{PROJECT}", 63, suffixed=False)
+
+    @property
+    def app_insights(self) -> str:
+        return self._hyphenated(f"appi-{PROJECT}", 255, suffixed=False)
+
+    @property
+    def ml_workspace(self) -> str:
+        # Soft-deleted workspaces block their name for 14 days: suffix it like the vault.
+        return self._hyphenated(f"mlw-{PROJECT}", 33)
+
+    @property
+    def compute_identity(self) -> str:
+        return self._hyphenated(f"id-{PROJECT}", 128, suffixed=False) + "-compute"
+
+    @property
+    def batch_endpoint(self) -> str:
+        # Unique within the region: 3-32 characters, starts with a letter.
+        return self._hyphenated(_slug(self.model)[:16].strip("-"), 32)
+
+    @property
+    def invoke_role(self) -> str:
+        # Custom role names are unique in the tenant.
+        return f"Fabric batch endpoint invoker ({PROJECT}-{_slug(self.stack)}-{self.suffix})"

@@ -1,0 +1,240 @@
+"""The mock engine: answers registrations like Azure would, and records what was asked.
+
+Values Azure decides at deploy time (principal IDs, the subscription) come back as readable
+placeholders such as `<compute-identity.principalId>`; values that follow from the inputs
+(ARM IDs, endpoint URLs) are computed the way Azure forms them. Any output containing a
+placeholder is "known after deploy".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi.runtime import Mocks, rpc
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+SUBSCRIPTION = "<subscriptionId>"
+TENANT = "<tenantId>"
+STACK_TYPE = "pulumi:pulumi:Stack"
+DYNAMIC_PROVIDER_INPUT = "__provider"
+
+_ML = "Microsoft.MachineLearningServices/workspaces/{workspaceName}"
+_SA = "Microsoft.Storage/storageAccounts/{accountName}"
+# ARM ID templates below the resource group, with the input that holds the name.
+ARM_IDS: dict[str, tuple[str, str]] = {
+    "storage:StorageAccount": (_SA, "accountName"),
+    "storage:BlobServiceProperties": (f"{_SA}/blobServices/default", "blobServicesName"),
+    "storage:BlobContainer": (
+        f"{_SA}/blobServices/default/containers/{{containerName}}",
+        "containerName",
+    ),
+    "storage:Blob": (
+        f"{_SA}/blobServices/default/containers/{{containerName}}/blobs/{{blobName}}",
+        "blobName",
+    ),
+    "keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
+    "operationalinsights:Workspace": (
+        "Microsoft.OperationalInsights/workspaces/{workspaceName}",
+        "workspaceName",
+    ),
+    "applicationinsights:Component": (
+        "Microsoft.Insights/components/{resourceName}",
+        "resourceName",
+    ),
+    "managedidentity:UserAssignedIdentity": (
+        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
+        "resourceName",
+    ),
+    "machinelearningservices:Workspace": (_ML, "workspaceName"),
+    "machinelearningservices:Compute": (f"{_ML}/computes/{{computeName}}", "computeName"),
+    "machinelearningservices:Datastore": (f"{_ML}/datastores/{{name}}", "name"),
+    "machinelearningservices:ModelContainer": (f"{_ML}/models/{{name}}", "name"),
+    "machinelearningservices:ModelVersion": (
+        f"{_ML}/models/{{name}}/versions/{{version}}",
+        "version",
+    ),
+    "machinelearningservices:BatchEndpoint": (
+        f"{_ML}/batchEndpoints/{{endpointName}}",
+        "endpointName",
+    ),
+    "machinelearningservices:BatchDeployment": (
+        f"{_ML}/batchEndpoints/{{endpointName}}/deployments/{{deploymentName}}",
+        "deploymentName",
+    ),
+}
+
+
+class PlanMocks(Mocks):
+    def __init__(self) -> None:
+        self.placeholders: set[str] = {SUBSCRIPTION, TENANT}
+
+    def _placeholder(self, text: str) -> str:
+        value = f"<{text}>"
+        self.placeholders.add(value)
+        return value
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "subscriptionId": SUBSCRIPTION,
+                "tenantId": TENANT,
+                "clientId": self._placeholder("deployer.clientId"),
+                "objectId": self._placeholder("deployer.objectId"),
+            }, []
+        if args.token == "azure-native:storage:listStorageAccountKeys":
+            key = self._placeholder(f"{args.args.get('accountName')}.key1")
+            return {"keys": [{"keyName": "key1", "value": key, "permissions": "FULL"}]}, []
+        return {}, []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        token = args.typ.removeprefix("azure-native:")
+        state: dict[str, Any] = dict(inputs)
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
+            # Inputs list the identities' IDs; Azure answers with a map keyed by those IDs.
+            state["identity"] = {
+                **identity,
+                "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
+            }
+        if token == "resources:ResourceGroup":
+            state["name"] = inputs["resourceGroupName"]
+            return (
+                f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}",
+                state,
+            )
+        if token == "authorization:RoleAssignment":
+            name = inputs["roleAssignmentName"]
+            state["name"] = name
+            return (
+                f"{inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{name}",
+                state,
+            )
+        if token == "authorization:RoleDefinition":
+            name = inputs["roleDefinitionId"]
+            state["name"] = name
+            return (
+                f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{name}",
+                state,
+            )
+        if token == "monitor:DiagnosticSetting":
+            state["name"] = inputs["name"]
+            return (
+                f"{inputs['resourceUri']}/providers/Microsoft.Insights/diagnosticSettings/{inputs['name']}",
+                state,
+            )
+        if token in ARM_IDS:
+            template, name_key = ARM_IDS[token]
+            path = template.format_map(_Defaulting(inputs))
+            state["name"] = inputs.get(name_key)
+            resource_id = (
+                f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName')}"
+                f"/providers/{path}"
+            )
+            state.update(self._computed(token, args.name, inputs))
+            return resource_id, state
+        return f"{args.name}-id", state
+
+    def _computed(self, token: str, logical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Outputs Azure fills in, for the types whose outputs the program reads."""
+        if token == "storage:StorageAccount":
+            account = inputs["accountName"]
+            return {
+                "primaryEndpoints": {
+                    kind: f"https://{account}.{kind}.core.windows.net/"
+                    for kind in ("blob", "dfs", "file", "queue", "table", "web")
+                }
+            }
+        if token == "managedidentity:UserAssignedIdentity":
+            return {
+                "principalId": self._placeholder(f"{logical}.principalId"),
+                "clientId": self._placeholder(f"{logical}.clientId"),
+                "tenantId": TENANT,
+            }
+        if token == "machinelearningservices:BatchEndpoint":
+            endpoint = inputs["endpointName"]
+            properties = dict(inputs.get("properties") or {})
+            properties["scoringUri"] = (
+                f"https://{endpoint}.{inputs.get('location')}.inference.ml.azure.com/jobs"
+            )
+            return {"properties": properties}
+        return {}
+
+
+class _Defaulting(dict):
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
+@dataclass
+class Registration:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    custom: bool
+    protect: bool
+    deleted_with: str | None
+    dependencies: list[str]
+    inputs: dict[str, Any]
+    secret_paths: list[str] = field(default_factory=list)
+
+
+class RecordingMonitor(MockMonitor):
+    """MockMonitor that keeps each registration's parent, dependencies and options."""
+
+    def __init__(self, mocks: PlanMocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # As the engine does: the root stack is not part of a child's qualified type.
+        if parent and parent.split("::")[2] == STACK_TYPE:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == STACK_TYPE:
+            return response
+        secret_paths: list[str] = []
+        raw = rpc.deserialize_properties(request.object)
+        if DYNAMIC_PROVIDER_INPUT in raw:
+            # The pickled provider: code, not configuration, and megabytes of base64.
+            raw[DYNAMIC_PROVIDER_INPUT] = "[serialized dynamic provider]"
+        inputs = _plain(raw, "", secret_paths)
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                custom=bool(request.custom),
+                protect=bool(request.protect),
+                deleted_with=request.deletedWith or None,
+                dependencies=sorted(set(request.dependencies)),
+                inputs=inputs,
+                secret_paths=secret_paths,
+            )
+        )
+        return response
+
+
+SECRET_MASK = "[secret]"
+
+
+def _plain(value: Any, path: str, secret_paths: list[str]) -> Any:
+    """JSON-ready inputs, with every secret replaced by a mask and its path noted."""
+    if rpc.is_rpc_secret(value):
+        secret_paths.append(path or ".")
+        return SECRET_MASK
+    if isinstance(value, dict):
+        return {k: _plain(v, f"{path}.{k}" if path else k, secret_paths) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # the wire carries every number as a double
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

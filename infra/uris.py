@@ -1,0 +1,18 @@
+"""The URIs a Fabric pipeline gives the batch endpoint: one definition for outputs and the kit."""
+
+from __future__ import annotations
+
+
+def job_input_uri(datastore: str, folder: str) -> str:
+    # `azureml://datastores/<ds>/paths/<folder>`: the published how-to omits `/paths/`.
+    return f"azureml://datastores/{datastore}/paths/{folder.strip('/')}"
+
+
+def job_output_uri_expression(datastore: str, folder: str, file_name: str) -> str:
+    """A Fabric pipeline expression giving each run its own output file.
+
+    Batch jobs refuse to overwrite an existing output, so the run ID makes the path unique.
+    The how-to's version nests `@`, leaves a parenthesis open and drops the `/` separators.
+    """
+    base = f"azureml://datastores/{datastore}/paths/{folder.strip('/')}/"
+    return f"@concat('{base}', pipeline().RunId, '/{file_name}')"

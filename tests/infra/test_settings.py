@@ -1,0 +1,239 @@
+"""Settings: defaults per environment; a clear error for every bad value, before any resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.offline import runner
+from infra.settings import PLACEHOLDER_GUID, SettingsError, load_offline_settings, load_settings
+from tests.conftest import FABRIC, config_for
+
+BASE = {
+    "fabml:environment": "dev",
+    "fabml:location": "swedencentral",
+    "fabml:owner": "team",
+    "fabml:costCenter": "cc-1",
+    "fabml:fabric": '{"principalObjectId": "%s", "principalClientId": "%s"}'
+    % (FABRIC["principalObjectId"], FABRIC["principalClientId"]),
+}
+
+
+def _with(**changes: Any) -> dict[str, Any]:
+    config = dict(BASE)
+    for key, value in changes.items():
+        if value is None:
+            config.pop(f"fabml:{key}", None)
+        else:
+            config[f"fabml:{key}"] = value
+    return config
+
+
+def test_dev_defaults_are_cheap_and_destroyable() -> None:
+    settings = load_settings("dev", BASE)
+    assert settings.compute.low_priority is True
+    assert settings.protection.protect_stateful is False
+    assert settings.data_lake.network_default_action == "Allow"
+    assert settings.workspace.purge_protection is False
+    assert settings.datastore.name == "trusted_blob"
+    assert settings.deployment.mini_batch_size == 2
+
+
+def test_prod_defaults_protect_and_lock_down() -> None:
+    config = _with(
+        environment="prod",
+        fabric=BASE["fabml:fabric"][:-1]
+        + ', "workspaceId": "%s"}' % ("33333333-3333-3333-3333-333333333333"),
+    )
+    settings = load_settings("prod", config)
+    assert settings.protection.protect_stateful is True
+    assert settings.data_lake.network_default_action == "Deny"
+    assert settings.data_lake.soft_delete_days == 14
+    assert settings.workspace.managed_network == "AllowOnlyApprovedOutbound"
+    assert settings.workspace.purge_protection is True
+    assert settings.compute.low_priority is False
+
+
+def test_a_stack_overrides_its_profile() -> None:
+    settings = load_settings("dev", _with(compute='{"maxNodes": 4}'))
+    assert settings.compute.max_nodes == 4
+    assert settings.compute.low_priority is True  # the rest of the profile stays
+
+
+# (config changes, the key the message names, words the message must contain)
+INVALID: list[tuple[dict[str, Any], str, str]] = [
+    ({"environment": "qa"}, "fabml:environment = 'qa'", "'dev', 'prod' or 'sandbox'"),
+    ({"environment": None}, "fabml:environment is required", "dev, prod or sandbox"),
+    ({"location": "West Europe"}, "fabml:location = 'West Europe'", "lowercase"),
+    ({"owner": None}, "fabml:owner is required", "Owner"),
+    ({"fabric": None}, "fabml:fabric is required", "principal"),
+    (
+        {
+            "fabric": '{"principalObjectId": "nope", "principalClientId": "%s"}'
+            % FABRIC["principalClientId"]
+        },
+        "fabml:fabric.principalObjectId = 'nope'",
+        "GUID",
+    ),
+    (
+        {"fabric": '{"principalObjectId": "%s"}' % FABRIC["principalObjectId"]},
+        "fabml:fabric.principalClientId is required",
+        "client",
+    ),
+    ({"compute": '{"maxNodes": 0}'}, "fabml:compute.maxNodes = 0", "greater than or equal to 1"),
+    ({"compute": '{"maxNodes": "many"}'}, "fabml:compute.maxNodes = 'many'", "integer"),
+    (
+        {"compute": '{"idleSecondsBeforeScaleDown": 3600}'},
+        "fabml:compute.idleSecondsBeforeScaleDown = 3600",
+        "less than or equal to 900",
+    ),
+    (
+        {"compute": '{"name": "1cluster"}'},
+        "fabml:compute.name = '1cluster'",
+        "starts with a letter",
+    ),
+    ({"compute": '{"maxNode": 3}'}, "fabml:compute.maxNode is not a known setting", "maxNodes"),
+    (
+        {"deployment": '{"outputAction": "append_row"}'},
+        "fabml:deployment.outputAction = 'append_row'",
+        "'AppendRow' or 'SummaryOnly'",
+    ),
+    (
+        {"deployment": '{"instanceCount": 9}'},
+        "fabml:deployment.instanceCount is 9",
+        "maxNodes is 2",
+    ),
+    ({"deployment": '{"errorThreshold": -2}'}, "fabml:deployment.errorThreshold = -2", "-1"),
+    (
+        {"deployment": '{"outputFileName": "out.parquet"}'},
+        "fabml:deployment.outputFileName = 'out.parquet'",
+        ".csv",
+    ),
+    (
+        {"datastore": '{"auth": "sas"}'},
+        "fabml:datastore.auth = 'sas'",
+        "'identity' or 'accountKey'",
+    ),
+    (
+        {"datastore": '{"name": "trusted-blob"}'},
+        "fabml:datastore.name = 'trusted-blob'",
+        "underscores",
+    ),
+    (
+        {"dataLake": '{"containerName": "Scoring"}'},
+        "fabml:dataLake.containerName = 'Scoring'",
+        "lowercase",
+    ),
+    (
+        {"dataLake": '{"containerName": "a--b"}'},
+        "fabml:dataLake.containerName = 'a--b'",
+        "consecutive",
+    ),
+    (
+        {"dataLake": '{"allowedIpRanges": ["10.0.0.0/8"]}'},
+        "fabml:dataLake.allowedIpRanges",
+        "public IPv4",
+    ),
+    ({"dataLake": '{"softDeleteDays": 400}'}, "fabml:dataLake.softDeleteDays = 400", "365"),
+    (
+        {"dataLake": '{"networkDefaultAction": "Deny"}'},
+        "fabml:fabric.workspaceId is not set",
+        "resource-instance",
+    ),
+    (
+        {
+            "dataLake": '{"networkDefaultAction": "Deny"}',
+            "fabric": BASE["fabml:fabric"][:-1]
+            + ', "workspaceId": "%s"}' % FABRIC["principalObjectId"],
+        },
+        "fabml:workspace.managedNetwork is 'Disabled'",
+        "AllowOnlyApprovedOutbound",
+    ),
+    (
+        {"workspace": '{"publicNetworkAccess": "Disabled"}'},
+        "fabml:workspace.publicNetworkAccess is 'Disabled'",
+        "no private path",
+    ),
+    (
+        {"workspace": '{"keyVaultRetentionDays": 3}'},
+        "fabml:workspace.keyVaultRetentionDays = 3",
+        "7",
+    ),
+    (
+        {
+            "protection": '{"protectStateful": false}',
+            "environment": "prod",
+            "fabric": BASE["fabml:fabric"][:-1]
+            + ', "workspaceId": "%s"}' % FABRIC["principalObjectId"],
+        },
+        "fabml:protection.protectStateful is false in prod",
+        "protect",
+    ),
+    ({"model": '{"path": "no/such/folder"}'}, "fabml:model.path = 'no/such/folder'", "MLmodel"),
+    ({"model": '{"version": "latest"}'}, "fabml:model.version = 'latest'", "immutable"),
+    ({"expiresOn": "next week"}, "fabml:expiresOn = 'next week'", "date"),
+    ({"nameSuffix": "ABC!"}, "fabml:nameSuffix = 'ABC!'", "lowercase"),
+    ({"stack": "x"}, "fabml:stack is reserved", "stack name"),
+    ({"compute": "{not json"}, "fabml:compute: not valid JSON", "JSON"),
+]
+
+
+@pytest.mark.parametrize(("changes", "key", "words"), INVALID, ids=[k for _, k, _ in INVALID])
+def test_invalid_values_are_named_with_what_is_allowed(
+    changes: dict[str, Any], key: str, words: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings("dev", _with(**changes))
+    message = str(caught.value)
+    assert key in message
+    assert words in message
+    assert "Traceback" not in message
+
+
+def test_bad_config_registers_no_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    called: list[object] = []
+    monkeypatch.setattr(runner, "build", lambda settings: called.append(settings) or {})
+    bad = config_for("dev", compute={"maxNodes": -1})
+    with pytest.raises(SettingsError, match="fabml:compute.maxNodes"):
+        runner.run_plan(bad)
+    assert called == []
+
+
+def test_placeholders_only_offline() -> None:
+    config = _with(fabric=None)
+    settings, filled = load_offline_settings("dev", config)
+    assert filled == ["fabml:fabric.principalObjectId", "fabml:fabric.principalClientId"]
+    assert settings.fabric.principal_object_id == PLACEHOLDER_GUID
+    # Prod also needs the Fabric workspace for its firewall rule.
+    _, filled = load_offline_settings("prod", _with(fabric=None, environment="prod"))
+    assert "fabml:fabric.workspaceId" in filled
+    # A deployment refuses the placeholder even when someone writes it into the stack file.
+    placeholder = '{"principalObjectId": "%s", "principalClientId": "%s"}' % (
+        PLACEHOLDER_GUID,
+        FABRIC["principalClientId"],
+    )
+    with pytest.raises(SettingsError, match="fabml:fabric.principalObjectId is the placeholder"):
+        load_settings("dev", _with(fabric=placeholder))
+
+
+def test_environment_variables_do_not_change_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOCATION", "westeurope")
+    monkeypatch.setenv("ENVIRONMENT", "prod")
+    settings = load_settings("dev", BASE)
+    assert (settings.location, settings.environment) == ("swedencentral", "dev")
+
+
+def test_every_setting_is_described() -> None:
+    from pydantic import BaseModel
+
+    from infra.settings import StackSettings
+
+    def walk(model: type[BaseModel]) -> None:
+        for name, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{name} has no description"
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                walk(annotation)
+
+    walk(StackSettings)
