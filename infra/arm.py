@@ -16,10 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.errors import UserError
+
 DEFAULT_ENDPOINT = "https://management.azure.com"
 
 
-class ArmError(Exception):
+class ArmError(UserError):
     """An ARM call failed; the message names the call and ARM's own error code and text."""
 
 

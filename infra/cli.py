@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from infra.offline.stack_file import STACKS_DIR, StackFileError, stack_names
-from infra.settings import SettingsError
+from infra.commands import plan
+from infra.errors import UserError
 
 USER_ERROR = 2
 
-
-def _plan(args: argparse.Namespace) -> int:
-    # Imported here so `fabml --help` stays fast: the runner loads the Pulumi SDK.
-    from infra.offline.render import render_text
-    from infra.offline.runner import run_plan
-    from infra.offline.stack_file import read_stack_config
-
-    config = read_stack_config(args.stack, args.config_file)
-    plan = run_plan(config)
-    text = plan.to_json() if args.json else render_text(plan)
-    if args.out is not None:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
-        print(f"wrote {args.out}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
+# Each subcommand lives in infra/commands/<name>.py and registers itself here.
+COMMANDS = (plan,)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,25 +20,8 @@ def parser() -> argparse.ArgumentParser:
         description="Azure ML batch scoring for Microsoft Fabric: plan, check and operate stacks.",
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    plan = commands.add_parser(
-        "plan",
-        help="show what `pulumi up` would create, offline (Pulumi mock runtime)",
-        description="Run the Pulumi program under the mock runtime with a stack's config file and "
-        "print its resources, dependency waves and outputs. Needs no cloud and no Pulumi CLI.",
-    )
-    plan.add_argument(
-        "--stack",
-        required=True,
-        help=f"stack name; its config is stacks/Pulumi.<stack>.yaml (here: "
-        f"{', '.join(stack_names(STACKS_DIR)) or 'none'})",
-    )
-    plan.add_argument(
-        "--config-file", type=Path, help="read the stack's config from this file instead"
-    )
-    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
-    plan.add_argument("--out", type=Path, help="write to this file instead of standard output")
-    plan.set_defaults(run=_plan)
+    for command in COMMANDS:
+        command.register(commands)
     return root
 
 
@@ -62,9 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.run(args)
-    except (SettingsError, StackFileError) as error:
+    except UserError as error:
         print(f"fabml: {error}", file=sys.stderr)
         return USER_ERROR
+    except KeyboardInterrupt:
+        print("fabml: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from infra.errors import UserError
+
 PROJECT = "fabml"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +79,7 @@ _FILL_PLACEHOLDERS: ContextVar[list[str] | None] = ContextVar("fill_placeholders
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     """Invalid or missing stack configuration: a user mistake, reported without a traceback."""
 
     def __init__(self, problems: list[str], stack: str = "") -> None:
@@ -374,13 +376,15 @@ class StackSettings(BaseSettings):
     data_lake: DataLakeSettings = Field(description="The shared ADLS Gen2 account.")
     workspace: WorkspaceSettings = Field(description="The Azure ML workspace and its services.")
     compute: ComputeSettings = Field(description="The batch compute cluster.")
-    model: ModelSettings = Field(default_factory=ModelSettings, description="The model.")
+    model: ModelSettings = Field(
+        default_factory=dict, validate_default=True, description="The model."
+    )
     deployment: DeploymentSettings = Field(description="Batch endpoint and deployment.")
     datastore: DatastoreSettings = Field(
-        default_factory=DatastoreSettings, description="The datastore Fabric names."
+        default_factory=dict, validate_default=True, description="The datastore Fabric names."
     )
     access: AccessSettings = Field(
-        default_factory=AccessSettings, description="The Fabric principal's roles."
+        default_factory=dict, validate_default=True, description="The Fabric principal's roles."
     )
     protection: ProtectionSettings = Field(description="Protection of stateful resources.")
 

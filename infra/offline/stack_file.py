@@ -9,13 +9,14 @@ from typing import Any
 
 import yaml
 
+from infra.errors import UserError
 from infra.settings import REPO_ROOT
 
 STACKS_DIR = REPO_ROOT / "stacks"
 SECRET_PLACEHOLDER = "[secret]"
 
 
-class StackFileError(Exception):
+class StackFileError(UserError):
     """A stack file is missing or malformed: a user mistake, reported without a traceback."""
 
 

@@ -1,0 +1,1 @@
+"""One module per `fabml` subcommand; each has `register(commands)` and does its work lazily."""

@@ -1,0 +1,47 @@
+"""`fabml plan`: what `pulumi up` would create, offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from infra.offline.stack_file import STACKS_DIR, stack_names
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so `fabml --help` stays fast: the runner loads the Pulumi SDK.
+    from infra.offline.render import render_text
+    from infra.offline.runner import run_plan
+    from infra.offline.stack_file import read_stack_config
+
+    plan = run_plan(read_stack_config(args.stack, args.config_file))
+    text = plan.to_json() if args.json else render_text(plan)
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    plan = commands.add_parser(
+        "plan",
+        help="show what `pulumi up` would create, offline (Pulumi mock runtime)",
+        description="Run the Pulumi program under the mock runtime with a stack's config file and "
+        "print its resources, dependency waves and outputs. Needs no cloud and no Pulumi CLI.",
+    )
+    plan.add_argument(
+        "--stack",
+        required=True,
+        help=f"stack name; its config is stacks/Pulumi.<stack>.yaml (here: "
+        f"{', '.join(stack_names(STACKS_DIR)) or 'none'})",
+    )
+    plan.add_argument(
+        "--config-file", type=Path, help="read the stack's config from this file instead"
+    )
+    plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    plan.set_defaults(run=run)
