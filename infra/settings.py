@@ -27,8 +27,11 @@ from infra.errors import UserError
 PROJECT = "fabml"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# The all-zero GUID: the offline plan stands it in for identities a stack file does not hold yet.
+# What the offline plan stands in for values a stack file does not hold yet: the all-zero GUID
+# for Fabric identities, and for a sandbox's expiry (which `fabml sandbox create` stamps) a date
+# no real stack has.
 PLACEHOLDER_GUID = "00000000-0000-0000-0000-000000000000"
+PLACEHOLDER_EXPIRY = "1970-01-01"
 
 Environment = Literal["dev", "prod", "sandbox"]
 
@@ -134,6 +137,13 @@ class FabricSettings(_Section):
     )(_guid)
 
 
+# Storage firewall IP rules take public addresses only (RFC 1918, loopback, link-local refused).
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(block)
+    for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "169.254.0.0/16")
+)
+
+
 class DataLakeSettings(_Section):
     container_name: str = Field(
         default="scoring",
@@ -185,8 +195,10 @@ class DataLakeSettings(_Section):
                 net = ipaddress.ip_network(item, strict=False)
             except ValueError:
                 raise ValueError(f"'{item}' is not an IPv4 address or CIDR range") from None
-            if net.version != 4 or net.is_private:
+            if net.version != 4 or any(net.overlaps(block) for block in _NOT_PUBLIC):
                 raise ValueError(f"'{item}' must be a public IPv4 range (storage IP rules)")
+            if "/" in item and net.prefixlen > 30:
+                raise ValueError(f"'{item}': write /31 and /32 ranges as single addresses")
         return ranges
 
 
@@ -449,6 +461,11 @@ class StackSettings(BaseSettings):
                 f"fabml:compute.maxNodes is {self.compute.max_nodes}: a job cannot use more "
                 "nodes than the cluster has"
             )
+        if self.environment == "sandbox" and self.expires_on is None:
+            problems.append(
+                "fabml:expiresOn is required for sandbox stacks (YYYY-MM-DD): the reaper destroys "
+                "expired sandboxes; `fabml sandbox create --ttl` sets it"
+            )
         if self.environment == "prod" and not self.protection.protect_stateful:
             problems.append(
                 "fabml:protection.protectStateful is false in prod: prod must protect its data"
@@ -572,6 +589,9 @@ def _fill_placeholders(merged: dict[str, Any], filled: list[str]) -> None:
         if fabric.get(key) is None:
             fabric[key] = PLACEHOLDER_GUID
             filled.append(f"fabml:fabric.{key}")
+    if merged.get("environment") == "sandbox" and merged.get("expiresOn") is None:
+        merged["expiresOn"] = PLACEHOLDER_EXPIRY
+        filled.append("fabml:expiresOn")
 
 
 def _validate(stack: str, values: dict[str, Any]) -> StackSettings:
@@ -589,6 +609,10 @@ def _validate(stack: str, values: dict[str, Any]) -> StackSettings:
 def load_settings(stack: str, config: Mapping[str, Any] | None = None) -> StackSettings:
     """Validate a stack's config for a deployment. `config` defaults to the program's config."""
     settings = _validate(stack, project_config(runtime_config() if config is None else config))
+    if settings.expires_on is not None and settings.expires_on.isoformat() == PLACEHOLDER_EXPIRY:
+        raise SettingsError(
+            [f"fabml:expiresOn is the placeholder {PLACEHOLDER_EXPIRY}; set a real date"], stack
+        )
     fabric = settings.fabric
     used = [
         key

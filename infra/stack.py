@@ -81,7 +81,13 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
         fabric_tenant_id=settings.fabric.tenant_id or client.tenant_id,
         shared_key_access=settings.datastore.auth == "accountKey",
     )
-    ml = MlWorkspace("ml", settings.workspace, ctx, data_lake_id=lake.account.id)
+    ml = MlWorkspace(
+        "ml",
+        settings.workspace,
+        ctx,
+        data_lake_id=lake.account.id,
+        fabric_invokes_endpoint=settings.fabric.invokes_endpoint,
+    )
     compute = BatchCompute(
         "compute",
         settings.compute,

@@ -40,6 +40,7 @@ class MlWorkspace(pulumi.ComponentResource):
         ctx: StackContext,
         *,
         data_lake_id: pulumi.Input[str],
+        fabric_invokes_endpoint: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fabml:workspace:MlWorkspace", name, None, opts)
@@ -158,7 +159,8 @@ class MlWorkspace(pulumi.ComponentResource):
             managed_network=managed_network,
             hbi_workspace=False,
             v1_legacy_mode=False,
-            tags=ctx.tags,
+            # Declares why inbound public access is on, for reviewers and the policy pack.
+            tags={**ctx.tags, "fabricInvokesEndpoint": str(fabric_invokes_endpoint).lower()},
             opts=ctx.child(self, stateful=True),
         )
 

@@ -8,11 +8,16 @@ placeholder is "known after deploy".
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from google.protobuf import struct_pb2
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
+
+from infra.settings import REPO_ROOT
 
 SUBSCRIPTION = "<subscriptionId>"
 TENANT = "<tenantId>"
@@ -199,11 +204,11 @@ class RecordingMonitor(MockMonitor):
         if request.type == STACK_TYPE:
             return response
         secret_paths: list[str] = []
-        raw = rpc.deserialize_properties(request.object)
-        if DYNAMIC_PROVIDER_INPUT in raw:
-            # The pickled provider: code, not configuration, and megabytes of base64.
-            raw[DYNAMIC_PROVIDER_INPUT] = "[serialized dynamic provider]"
-        inputs = _plain(raw, "", secret_paths)
+        inputs = _plain(request.object, "", secret_paths)
+        if DYNAMIC_PROVIDER_INPUT in inputs:
+            # The pickled provider: code, not configuration, and kilobytes of base64.
+            inputs[DYNAMIC_PROVIDER_INPUT] = "[serialized dynamic provider]"
+            secret_paths.remove(DYNAMIC_PROVIDER_INPUT)
         self.registrations.append(
             Registration(
                 urn=response.urn,
@@ -222,19 +227,41 @@ class RecordingMonitor(MockMonitor):
 
 
 SECRET_MASK = "[secret]"
+_SIG = rpc._special_sig_key
+_SECRET_SIG = rpc._special_secret_sig
+_ASSET_SIG = rpc._special_asset_sig
 
 
 def _plain(value: Any, path: str, secret_paths: list[str]) -> Any:
-    """JSON-ready inputs, with every secret replaced by a mask and its path noted."""
-    if rpc.is_rpc_secret(value):
-        secret_paths.append(path or ".")
-        return SECRET_MASK
-    if isinstance(value, dict):
-        return {k: _plain(v, f"{path}.{k}" if path else k, secret_paths) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v, f"{path}[{i}]", secret_paths) for i, v in enumerate(value)]
+    """JSON-ready inputs from the wire, each secret masked where it sits and its path noted.
+
+    Read from the protobuf itself: the SDK's deserializer would lift a nested secret up to its
+    top-level property and hide everything beside it.
+    """
+    if isinstance(value, struct_pb2.Struct):
+        if _SIG in value:
+            if value[_SIG] == _SECRET_SIG:
+                secret_paths.append(path or ".")
+                return SECRET_MASK
+            if value[_SIG] == _ASSET_SIG and "path" in value:
+                return _file_asset(str(value["path"]))
+            return f"[{value[_SIG]}]"
+        return {
+            key: _plain(item, f"{path}.{key}" if path else key, secret_paths)
+            for key, item in value.items()
+        }
+    if isinstance(value, struct_pb2.ListValue):
+        return [_plain(item, f"{path}[{i}]", secret_paths) for i, item in enumerate(value)]
+    if value == rpc.UNKNOWN:
+        return "(unknown)"
     if isinstance(value, float) and value.is_integer():
         return int(value)  # the wire carries every number as a double
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
+    return value
+
+
+def _file_asset(path: str) -> dict[str, str]:
+    """An uploaded file, by repository path and content hash: the plan changes with the file."""
+    file = Path(path)
+    digest = hashlib.sha256(file.read_bytes()).hexdigest() if file.is_file() else "(missing)"
+    shown = file.resolve().relative_to(REPO_ROOT).as_posix() if file.is_absolute() else path
+    return {"file": shown, "sha256": digest}

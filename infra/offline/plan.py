@@ -36,6 +36,7 @@ class PlannedResource:
 @dataclass(frozen=True)
 class Plan:
     stack: str
+    environment: str
     resources: list[PlannedResource]
     outputs: dict[str, Any]
     known_after_deploy: list[str] = field(default_factory=list)
@@ -102,6 +103,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         return {
             "stack": self.stack,
+            "environment": self.environment,
             "resources": [
                 {
                     "urn": r.urn,
@@ -145,6 +147,7 @@ class Plan:
         ]
         return cls(
             stack=data["stack"],
+            environment=data.get("environment", ""),
             resources=resources,
             outputs=dict(data.get("outputs") or {}),
             known_after_deploy=list(data.get("outputsKnownAfterDeploy") or []),

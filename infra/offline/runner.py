@@ -72,6 +72,7 @@ def run_plan(config: StackConfig) -> Plan:
     ]
     return Plan(
         stack=config.stack,
+        environment=settings.environment,
         resources=resources,
         outputs=outputs,
         known_after_deploy=known_after,

@@ -47,5 +47,5 @@ def test_entry_point_stops_on_bad_config_with_a_run_error() -> None:
 
 
 def test_entry_point_refuses_placeholder_identities() -> None:
-    with pytest.raises(pulumi.RunError, match="fabml:fabric.principalObjectId is required"):
+    with pytest.raises(pulumi.RunError, match="fabml:fabric is required but not set"):
         _run_entry_point(config_for("dev").values)
