@@ -5,13 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-from infra.commands import plan
+import importlib
+import pkgutil
+
+import infra.commands
 from infra.errors import UserError
 
 USER_ERROR = 2
 
-# Each subcommand lives in infra/commands/<name>.py and registers itself here.
-COMMANDS = (plan,)
+
+def _command_modules() -> list[str]:
+    # Each subcommand is a module infra/commands/<name>.py with register(commands).
+    return sorted(m.name for m in pkgutil.iter_modules(infra.commands.__path__))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -20,8 +25,8 @@ def parser() -> argparse.ArgumentParser:
         description="Azure ML batch scoring for Microsoft Fabric: plan, check and operate stacks.",
     )
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(commands)
+    for name in _command_modules():
+        importlib.import_module(f"infra.commands.{name}").register(commands)
     return root
 
 
