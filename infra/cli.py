@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-
 import importlib
 import pkgutil
+import sys
 
 import infra.commands
 from infra.errors import UserError
