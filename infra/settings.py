@@ -37,31 +37,21 @@ Environment = Literal["dev", "prod", "sandbox"]
 
 # What differs between environments. Prod keeps data and is locked down; dev and sandboxes are
 # cheap and fully destroyable. A stack's own config always wins over its profile.
+_DESTROYABLE: dict[str, dict[str, Any]] = {
+    "dataLake": {"softDeleteDays": 0, "networkDefaultAction": "Allow", "sku": "Standard_LRS"},
+    "workspace": {
+        "managedNetwork": "Disabled",
+        "keyVaultRetentionDays": 7,
+        "purgeProtection": False,
+        "logRetentionDays": 30,
+    },
+    "compute": {"lowPriority": True, "maxNodes": 2, "vmSize": "Standard_DS2_v2"},
+    "deployment": {"instanceCount": 1},
+    "protection": {"protectStateful": False},
+}
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
-    "dev": {
-        "dataLake": {"softDeleteDays": 0, "networkDefaultAction": "Allow", "sku": "Standard_LRS"},
-        "workspace": {
-            "managedNetwork": "Disabled",
-            "keyVaultRetentionDays": 7,
-            "purgeProtection": False,
-            "logRetentionDays": 30,
-        },
-        "compute": {"lowPriority": True, "maxNodes": 2, "vmSize": "Standard_DS2_v2"},
-        "deployment": {"instanceCount": 1},
-        "protection": {"protectStateful": False},
-    },
-    "sandbox": {
-        "dataLake": {"softDeleteDays": 0, "networkDefaultAction": "Allow", "sku": "Standard_LRS"},
-        "workspace": {
-            "managedNetwork": "Disabled",
-            "keyVaultRetentionDays": 7,
-            "purgeProtection": False,
-            "logRetentionDays": 30,
-        },
-        "compute": {"lowPriority": True, "maxNodes": 1, "vmSize": "Standard_DS2_v2"},
-        "deployment": {"instanceCount": 1},
-        "protection": {"protectStateful": False},
-    },
+    "dev": _DESTROYABLE,
+    "sandbox": {**_DESTROYABLE, "compute": {**_DESTROYABLE["compute"], "maxNodes": 1}},
     "prod": {
         "dataLake": {"softDeleteDays": 14, "networkDefaultAction": "Deny", "sku": "Standard_ZRS"},
         "workspace": {

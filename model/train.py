@@ -63,7 +63,7 @@ _PANDAS_DTYPES = {"long": "int64", "double": "float64", "string": "str"}
 
 
 class DataError(Exception):
-    """The training data cannot be used; the message names the file and the problem."""
+    """The training data or output folder cannot be used; the message names the path."""
 
 
 def pinned_requirements() -> list[str]:
@@ -178,8 +178,8 @@ def _normalise_metadata(model_dir: Path, requirements: list[str]) -> None:
     mlmodel = yaml.safe_load(mlmodel_path.read_text())
     mlmodel.pop("utc_time_created", None)
     mlmodel.pop("model_uuid", None)
-    # model.pkl's bytes are not stable across runs (cloudpickle embeds ids), so its size is not
-    # part of the model's identity either.
+    # model.pkl's bytes are not guaranteed stable across runs or platforms, so neither is its
+    # size; it is informational only.
     mlmodel.pop("model_size_bytes", None)
     flavor = mlmodel["flavors"]["python_function"]
     # The patch release of the training interpreter is irrelevant to loading the pickle.
@@ -190,13 +190,12 @@ def _normalise_metadata(model_dir: Path, requirements: list[str]) -> None:
     _write_yaml(mlmodel_path, mlmodel, sort_keys=True)
 
 
-def _replace_folder(new: Path, out_dir: Path) -> None:
-    if out_dir.exists():
-        # Refuse to delete anything that is not a previous model folder: --out is user input.
-        if not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "MLmodel").is_file()):
-            raise DataError(f"refusing to replace {out_dir}: it is not an MLflow model folder")
-        shutil.rmtree(out_dir)
-    new.rename(out_dir)
+def _check_replaceable(out_dir: Path) -> None:
+    # --out is user input and gets deleted: only ever delete a previous model folder.
+    if out_dir.exists() and (
+        not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / "MLmodel").is_file())
+    ):
+        raise DataError(f"refusing to replace {out_dir}: it is not an MLflow model folder")
 
 
 def train(data_path: Path, out_dir: Path, seed: int = 42) -> None:
@@ -204,11 +203,13 @@ def train(data_path: Path, out_dir: Path, seed: int = 42) -> None:
 
     Raises DataError when the data is unusable; the old folder is then left untouched.
     """
-    import mlflow.sklearn
-
     data_path = Path(data_path)
     out_dir = Path(out_dir)
+    _check_replaceable(out_dir)
     frame = load_training_data(data_path)
+    # Imported after validation so a bad --data fails fast, without mlflow's import cost.
+    import mlflow.sklearn
+
     features, labels = frame[list(FEATURES)], frame[LABEL]
 
     pipeline = build_pipeline(seed)
@@ -242,7 +243,9 @@ def train(data_path: Path, out_dir: Path, seed: int = 42) -> None:
         finally:
             sklearn_logger.setLevel(previous_level)
         _normalise_metadata(staged, requirements)
-        _replace_folder(staged, out_dir)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        staged.rename(out_dir)
 
     print(f"trained on {len(frame)} rows, training accuracy {accuracy:.4f}, saved to {out_dir}")
 
@@ -253,7 +256,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--data", type=Path, default=DEFAULT_DATA, help=f"labeled CSV (default: {DEFAULT_DATA})"
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help=f"model folder to write (default: {DEFAULT_OUT})"
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"model folder to write (default: {DEFAULT_OUT})",
     )
     parser.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
     args = parser.parse_args(argv)

@@ -175,6 +175,12 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"expiresOn": "next week"}, "fabml:expiresOn = 'next week'", "date"),
     ({"nameSuffix": "ABC!"}, "fabml:nameSuffix = 'ABC!'", "lowercase"),
     ({"stack": "x"}, "fabml:stack is reserved", "stack name"),
+    ({"environment": "sandbox"}, "fabml:expiresOn is required for sandbox", "sandbox create"),
+    (
+        {"environment": "sandbox", "expiresOn": "1970-01-01"},
+        "fabml:expiresOn is the placeholder",
+        "real date",
+    ),
     ({"compute": "{not json"}, "fabml:compute: not valid JSON", "JSON"),
 ]
 
@@ -208,6 +214,10 @@ def test_placeholders_only_offline() -> None:
     # Prod also needs the Fabric workspace for its firewall rule.
     _, filled = load_offline_settings("prod", _with(fabric=None, environment="prod"))
     assert "fabml:fabric.workspaceId" in filled
+    # A sandbox template has no expiry: the plan stands one in; `fabml sandbox create` stamps it.
+    settings, filled = load_offline_settings("sandbox-x", _with(environment="sandbox"))
+    assert filled == ["fabml:expiresOn"]
+    assert settings.tags["expiresOn"] == "1970-01-01"
     # A deployment refuses the placeholder even when someone writes it into the stack file.
     placeholder = '{"principalObjectId": "%s", "principalClientId": "%s"}' % (
         PLACEHOLDER_GUID,
