@@ -94,16 +94,18 @@ def load_training_data(data_path: Path) -> Any:
     # keeps training and scoring on the same code paths.
     dtypes = {name: _PANDAS_DTYPES[kind] for name, kind in FEATURES.items()}
     for name, dtype in {**dtypes, LABEL: "int64"}.items():
-        if frame[name].isna().any():
+        column = pd.Series(frame[name])
+        if column.isna().any():
             raise DataError(f"training data file {data_path} has empty values in column {name}")
         try:
-            frame[name] = frame[name].astype(dtype)
+            frame[name] = column.astype(dtype)
         except (TypeError, ValueError) as exc:
             raise DataError(
                 f"training data file {data_path}: column {name} is not {dtype}: {exc}"
             ) from exc
 
-    labels = set(frame[LABEL].unique().tolist())
+    label = pd.Series(frame[LABEL])
+    labels = set(label.unique().tolist())
     if not labels <= {0, 1} or len(labels) < 2:
         raise DataError(
             f"training data file {data_path}: column {LABEL} must hold both 0 and 1, "
@@ -208,7 +210,7 @@ def train(data_path: Path, out_dir: Path, seed: int = 42) -> None:
     _check_replaceable(out_dir)
     frame = load_training_data(data_path)
     # Imported after validation so a bad --data fails fast, without mlflow's import cost.
-    import mlflow.sklearn
+    from mlflow import sklearn as mlflow_sklearn
 
     features, labels = frame[list(FEATURES)], frame[LABEL]
 
@@ -227,10 +229,10 @@ def train(data_path: Path, out_dir: Path, seed: int = 42) -> None:
         # mlflow's advice to use skops is noise on every run.
         sklearn_logger.setLevel(logging.ERROR)
         try:
-            mlflow.sklearn.save_model(
+            mlflow_sklearn.save_model(
                 pipeline,
                 str(staged),
-                serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+                serialization_format=mlflow_sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
                 signature=signature(),
                 conda_env=conda_env(requirements),
                 metadata={
@@ -251,7 +253,9 @@ def train(data_path: Path, out_dir: Path, seed: int = 42) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Train the heart classifier; write its MLflow folder."
+    )
     parser.add_argument(
         "--data", type=Path, default=DEFAULT_DATA, help=f"labeled CSV (default: {DEFAULT_DATA})"
     )
