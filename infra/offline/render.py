@@ -111,7 +111,11 @@ def render_text(plan: Plan) -> str:
             "",
             "Placeholders stand in for config this stack file does not set yet; set them before "
             "`pulumi up`:",
-            *(f"  pulumi config set --path {key} <id>" for key in plan.placeholders),
+            *(
+                f"  pulumi config set --path {key} "
+                + ("<YYYY-MM-DD>" if key == "fabml:expiresOn" else "<id>")
+                for key in plan.placeholders
+            ),
         ]
     names = {r.urn: r.name for r in plan.resources}
     custom = [r for r in plan.resources if r.custom]
