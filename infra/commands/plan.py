@@ -8,30 +8,39 @@ from pathlib import Path
 
 from infra.offline.stack_file import STACKS_DIR, stack_names
 
+POLICY_VIOLATION = 1
+
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `fabml --help` stays fast: the runner loads the Pulumi SDK.
     from infra.offline.render import render_text
     from infra.offline.runner import run_plan
     from infra.offline.stack_file import read_stack_config
+    from policies.offline import check_plan
 
     plan = run_plan(read_stack_config(args.stack, args.config_file))
-    text = plan.to_json() if args.json else render_text(plan)
+    report = check_plan(plan)
+    text = plan.to_json() if args.json else render_text(plan) + "\n" + report.render()
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    return 0
+    if args.json or args.out is not None:
+        # The JSON stays the plan alone; the verdicts still reach the reader.
+        sys.stderr.write(report.render())
+    return POLICY_VIOLATION if report.mandatory else 0
 
 
 def register(commands: argparse._SubParsersAction) -> None:
     plan = commands.add_parser(
         "plan",
         help="show what `pulumi up` would create, offline (Pulumi mock runtime)",
-        description="Run the Pulumi program under the mock runtime with a stack's config file and "
-        "print its resources, dependency waves and outputs. Needs no cloud and no Pulumi CLI.",
+        description="Run the Pulumi program under the mock runtime with a stack's config file, "
+        "print its resources, dependency waves and outputs, and check them against the policy "
+        "pack. Needs no cloud and no Pulumi CLI. Exit status: 0 fine, 1 a mandatory policy "
+        "violation, 2 a configuration error.",
     )
     plan.add_argument(
         "--stack",

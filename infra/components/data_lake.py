@@ -15,6 +15,10 @@ FABRIC_WORKSPACE_RESOURCE = (
 )
 
 
+# Tells reviewers and the policy pack which storage account is which.
+DATA_LAKE_PURPOSE = "fabric-data-lake"
+
+
 class DataLake(pulumi.ComponentResource):
     account: storage.StorageAccount
     container: storage.BlobContainer
@@ -77,7 +81,7 @@ class DataLake(pulumi.ComponentResource):
                     file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
                 ),
             ),
-            tags=ctx.tags,
+            tags={**ctx.tags, "purpose": DATA_LAKE_PURPOSE},
             opts=ctx.child(self, stateful=True),
         )
 

@@ -17,6 +17,9 @@ from pulumi_azure_native import (
 from infra.components.context import StackContext
 from infra.settings import WorkspaceSettings
 
+# Tells reviewers and the policy pack which storage account is which.
+WORKSPACE_STORAGE_PURPOSE = "ml-workspace-storage"
+
 
 def _private_endpoint_rule(
     resource_id: pulumi.Input[str], subresource: str
@@ -73,7 +76,7 @@ class MlWorkspace(pulumi.ComponentResource):
                     file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
                 ),
             ),
-            tags=ctx.tags,
+            tags={**ctx.tags, "purpose": WORKSPACE_STORAGE_PURPOSE},
             opts=ctx.child(self, stateful=True),
         )
 

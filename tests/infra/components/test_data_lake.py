@@ -20,6 +20,9 @@ def test_defaults_are_secure_and_explicit(defaults: Plan) -> None:
         "ipRules": [],
     }
     assert account.protect is False
+    # Which account is which, for reviewers and the policy pack.
+    assert account.input("tags.purpose") == "fabric-data-lake"
+    assert defaults.named("ml-storage").input("tags.purpose") == "ml-workspace-storage"
 
 
 def test_dev_keeps_no_deleted_data(defaults: Plan) -> None:

@@ -21,6 +21,8 @@ def test_workspace_identity_and_inbound_access(defaults: Plan) -> None:
     assert workspace.input("identity") == {"type": "SystemAssigned"}
     # Fabric's pipeline has no private path to a batch endpoint.
     assert workspace.input("publicNetworkAccess") == "Enabled"
+    # The declaration the policy pack reads: why inbound public access is on.
+    assert workspace.input("tags.fabricInvokesEndpoint") == "true"
     assert workspace.input("managedNetwork") is None
 
 

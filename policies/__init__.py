@@ -1,0 +1,6 @@
+"""The fabml policy pack: security, cost and Fabric-compatibility guardrails.
+
+Rules are plain functions (policies/rules/) that two runners share: the CrossGuard pack
+(`pulumi preview --policy-pack policies`, built in policies/pack.py) and the offline runner
+(policies/offline.py, used by `fabml plan` and `fabml policy check`).
+"""

@@ -1,0 +1,136 @@
+"""What a rule sees and says: a resource view, the run's context, rules and verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Level = Literal["mandatory", "advisory", "disabled"]
+ENVIRONMENTS = ("dev", "sandbox", "prod")
+
+STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
+ML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
+ML_COMPUTE = "azure-native:machinelearningservices:Compute"
+BATCH_ENDPOINT = "azure-native:machinelearningservices:BatchEndpoint"
+BATCH_DEPLOYMENT = "azure-native:machinelearningservices:BatchDeployment"
+DATASTORE = "azure-native:machinelearningservices:Datastore"
+KEY_VAULT = "azure-native:keyvault:Vault"
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
+DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
+USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
+DEFAULT_DEPLOYMENT = "pulumi-python:dynamic/scoring:DefaultDeployment"
+
+# Values the offline plan cannot know: masked secrets and "<...>" placeholders. Rules treat
+# them as unknown, like `pulumi preview` treats values computed during the update.
+SECRET_MASK = "[secret]"
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("<") and value.endswith(">")
+
+
+@dataclass(frozen=True)
+class Resource:
+    type: str
+    name: str
+    urn: str
+    props: Mapping[str, Any]
+    dependencies: frozenset[str] = frozenset()
+    # Paths of inputs that are Pulumi secrets; None where the runner cannot tell (CrossGuard).
+    secret_paths: tuple[str, ...] | None = None
+
+    def get(self, path: str, default: Any = None) -> Any:
+        value: Any = self.props
+        for part in path.split("."):
+            if not isinstance(value, Mapping) or part not in value:
+                return default
+            value = value[part]
+        return value
+
+    @property
+    def tags(self) -> Mapping[str, Any]:
+        tags = self.props.get("tags")
+        return tags if isinstance(tags, Mapping) else {}
+
+
+@dataclass(frozen=True)
+class Context:
+    environment: str
+    max_nodes: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    resource: Resource | None
+    message: str
+
+
+ResourceCheck = Callable[[Resource, Context], Iterable[str]]
+StackCheck = Callable[[Sequence[Resource], Context], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    source: str
+    fix: str
+    enforcement: Mapping[str, Level]
+    types: tuple[str, ...] = ()
+    check: ResourceCheck | None = None
+    check_stack: StackCheck | None = None
+
+    def findings(self, resources: Sequence[Resource], context: Context) -> list[Finding]:
+        if self.check_stack is not None:
+            return list(self.check_stack(resources, context))
+        assert self.check is not None
+        return [
+            Finding(resource, message)
+            for resource in resources
+            if resource.type in self.types
+            for message in self.check(resource, context)
+        ]
+
+
+def everywhere(level: Level = "mandatory") -> dict[str, Level]:
+    return dict.fromkeys(ENVIRONMENTS, level)
+
+
+def prod_only_mandatory(elsewhere: Level = "advisory") -> dict[str, Level]:
+    return {"dev": elsewhere, "sandbox": elsewhere, "prod": "mandatory"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    rule: Rule
+    level: Level
+    resource: str
+    message: str
+
+    def line(self) -> str:
+        return (
+            f"[{self.level}] {self.rule.name} on {self.resource}: {self.message}\n"
+            f"    fix: {self.rule.fix}\n    source: {self.rule.source}"
+        )
+
+
+@dataclass
+class Report:
+    environment: str
+    verdicts: list[Verdict] = field(default_factory=list)
+    rules_run: int = 0
+
+    @property
+    def mandatory(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.level == "mandatory"]
+
+    def render(self) -> str:
+        head = f"Policy verdicts ({self.environment}): {self.rules_run} rules, "
+        if not self.verdicts:
+            return head + "no violations\n"
+        counts = (
+            f"{len(self.mandatory)} mandatory, {len(self.verdicts) - len(self.mandatory)} advisory"
+        )
+        return head + counts + " violation(s)\n" + "\n".join(v.line() for v in self.verdicts) + "\n"

@@ -1,0 +1,99 @@
+"""Role assignments and definitions: narrow scopes, known roles, explicit principal types."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from policies.model import (
+    ROLE_ASSIGNMENT,
+    ROLE_DEFINITION,
+    Context,
+    Finding,
+    Resource,
+    Rule,
+    everywhere,
+    is_unknown,
+)
+
+STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+AZUREML_DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+ALLOWED_BUILT_IN_ROLES = {
+    STORAGE_BLOB_DATA_READER: "Storage Blob Data Reader",
+    STORAGE_BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
+    AZUREML_DATA_SCIENTIST: "AzureML Data Scientist",
+}
+
+
+def role_guid(role_definition_id: object) -> str | None:
+    if not isinstance(role_definition_id, str) or is_unknown(role_definition_id):
+        return None
+    return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+
+
+def _narrow_scope(scope: object) -> bool:
+    return not isinstance(scope, str) or is_unknown(scope) or "/resourcegroups/" in scope.lower()
+
+
+def _scope(resource: Resource, _: Context) -> Iterable[str]:
+    scopes = (
+        [resource.get("scope")]
+        if resource.type == ROLE_ASSIGNMENT
+        else [resource.get("scope"), *(resource.get("assignableScopes") or [])]
+    )
+    for scope in scopes:
+        if scope is not None and not _narrow_scope(scope):
+            yield f"scope {scope!r} is a subscription or management group: grant within the group"
+
+
+def _principal_type(assignment: Resource, _: Context) -> Iterable[str]:
+    if not assignment.get("principalType"):
+        yield "principalType is not set (new principals then fail with PrincipalNotFound)"
+
+
+def _allowed_roles(resources: Sequence[Resource], _: Context) -> Iterable[Finding]:
+    custom = {
+        str(d.get("roleDefinitionId")).lower() for d in resources if d.type == ROLE_DEFINITION
+    }
+    definitions = {d.urn for d in resources if d.type == ROLE_DEFINITION}
+    for assignment in (r for r in resources if r.type == ROLE_ASSIGNMENT):
+        guid = role_guid(assignment.get("roleDefinitionId"))
+        if guid is None or assignment.dependencies & definitions:
+            # Computed during the update (`pulumi up` checks it again once it is known), or
+            # the stack's own custom role.
+            continue
+        if guid not in ALLOWED_BUILT_IN_ROLES and guid not in custom:
+            yield Finding(assignment, f"role {guid} is not on the allow-list")
+
+
+RULES = (
+    Rule(
+        name="role-scope-within-resource-group",
+        description="No role assignment or assignable scope at subscription or management-group "
+        "level, for the Fabric principal or the compute identity.",
+        source="project rule (no built-in policy covers it); MCSB PA-7",
+        fix="assign on the workspace or the storage account",
+        enforcement=everywhere(),
+        types=(ROLE_ASSIGNMENT, ROLE_DEFINITION),
+        check=_scope,
+    ),
+    Rule(
+        name="role-allow-list",
+        description="Only the custom invoke role, the storage data roles and AzureML Data "
+        "Scientist are assigned.",
+        source="Azure Policy a451c1ef-c6ca-483d-87ed-f49761e3ffb5 (custom roles audited); "
+        "project rule",
+        fix="use fabml:access.invokeRole custom or dataScientist and the storage data roles",
+        enforcement=everywhere(),
+        check_stack=_allowed_roles,
+    ),
+    Rule(
+        name="role-principal-type",
+        description="Role assignments state their principal type.",
+        source="project rule",
+        fix="set principalType: ServicePrincipal",
+        enforcement=everywhere(),
+        types=(ROLE_ASSIGNMENT,),
+        check=_principal_type,
+    ),
+)
