@@ -1,0 +1,1 @@
+"""Short-lived sandbox stacks: create from the template, list, destroy, reap, purge."""

@@ -1,0 +1,47 @@
+"""Live sandbox round trip: create, destroy with purges, and create the same name again.
+
+Skipped unless the pulumi CLI (logged in to a backend), an Azure sign-in and the Fabric
+principal IDs are present. Takes most of an hour and costs a little: run it on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from infra.sandbox.lifecycle import Sandboxes, parse_ttl
+from infra.sandbox.pulumi_cli import PulumiCli
+
+REQUIRED = (
+    "AZURE_SUBSCRIPTION_ID",
+    "FABML_PRINCIPAL_OBJECT_ID",
+    "FABML_PRINCIPAL_CLIENT_ID",
+    "FABML_LIVE_SANDBOX",
+)
+missing = [name for name in REQUIRED if not os.environ.get(name)]
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(
+        bool(missing) or shutil.which("pulumi") is None,
+        reason="live: needs the pulumi CLI, an Azure sign-in and "
+        + ", ".join(REQUIRED)
+        + (f" (missing: {', '.join(missing)})" if missing else ""),
+    ),
+]
+
+
+def test_a_sandbox_name_is_reusable_right_after_destroy() -> None:
+    sandboxes = Sandboxes(PulumiCli(), progress=print)
+    name = f"live-{os.getpid()}"
+    for _ in range(2):
+        sandboxes.create(
+            name,
+            parse_ttl("1d"),
+            owner="live-test",
+            principal_object_id=os.environ["FABML_PRINCIPAL_OBJECT_ID"],
+            principal_client_id=os.environ["FABML_PRINCIPAL_CLIENT_ID"],
+        )
+        report = sandboxes.destroy(name)
+        assert any("Key Vault" in item for item in report.purged)
