@@ -1,0 +1,1 @@
+"""Batch scoring you can trust: a local rehearsal of the deployment, and a live smoke test."""
