@@ -126,6 +126,11 @@ class Report:
     def mandatory(self) -> list[Verdict]:
         return [v for v in self.verdicts if v.level == "mandatory"]
 
+    @property
+    def exit_status(self) -> int:
+        """1 when a mandatory rule is violated: what `fabml plan` and `policy check` return."""
+        return 1 if self.mandatory else 0
+
     def render(self) -> str:
         head = f"Policy verdicts ({self.environment}): {self.rules_run} rules, "
         if not self.verdicts:

@@ -8,8 +8,6 @@ from pathlib import Path
 
 from infra.offline.stack_file import STACKS_DIR, stack_names
 
-POLICY_VIOLATION = 1
-
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `fabml --help` stays fast: the runner loads the Pulumi SDK.
@@ -30,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json or args.out is not None:
         # The JSON stays the plan alone; the verdicts still reach the reader.
         sys.stderr.write(report.render())
-    return POLICY_VIOLATION if report.mandatory else 0
+    return report.exit_status
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -9,8 +9,6 @@ from pathlib import Path
 
 from infra.errors import UserError
 
-POLICY_VIOLATION = 1
-
 
 class PlanFileError(UserError):
     """The plan file is missing or is not what `fabml plan --json` writes."""
@@ -37,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
         raise PlanFileError(f"{path}: the plan names no environment; pass --environment")
     report = check_plan(plan, environment)
     sys.stdout.write(report.render())
-    return POLICY_VIOLATION if report.mandatory else 0
+    return report.exit_status
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -21,26 +21,26 @@ class Purger:
     arm: ArmClient
     subscription_id: str
 
+    def _purge(self, resource: str, method: str, action: str, api_version: str) -> bool:
+        """Run `method` on resource+action if the resource exists; False if there was none."""
+        status, _, _ = self.arm.call("GET", resource, api_version)
+        if status == 404:
+            return False
+        self.arm.call_and_wait(method, resource + action, api_version)
+        return True
+
     def workspace(self, resource_group: str, workspace: str) -> bool:
-        """Delete the workspace for good; False if it did not exist."""
-        path = (
+        """Delete the workspace for good instead of soft-deleting it."""
+        resource = (
             f"/subscriptions/{self.subscription_id}/resourceGroups/{resource_group}/providers/"
             f"Microsoft.MachineLearningServices/workspaces/{workspace}"
         )
-        status, _, _ = self.arm.call("GET", path, ML_API_VERSION)
-        if status == 404:
-            return False
-        self.arm.call_and_wait("DELETE", f"{path}?forceToPurge=true", ML_API_VERSION)
-        return True
+        return self._purge(resource, "DELETE", "?forceToPurge=true", ML_API_VERSION)
 
     def key_vault(self, location: str, vault: str) -> bool:
-        """Purge a soft-deleted vault; False if there was none."""
-        path = (
+        """Purge a soft-deleted vault."""
+        resource = (
             f"/subscriptions/{self.subscription_id}/providers/Microsoft.KeyVault/locations/"
             f"{location}/deletedVaults/{vault}"
         )
-        status, _, _ = self.arm.call("GET", path, KEY_VAULT_API_VERSION)
-        if status == 404:
-            return False
-        self.arm.call_and_wait("POST", f"{path}/purge", KEY_VAULT_API_VERSION)
-        return True
+        return self._purge(resource, "POST", "/purge", KEY_VAULT_API_VERSION)

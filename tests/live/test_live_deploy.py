@@ -7,24 +7,12 @@ Automation API ignores `stackConfigDir`, so the stack's config is passed explici
 from __future__ import annotations
 
 import os
-import shutil
-
-import pytest
 
 from infra.offline.stack_file import read_stack_config
 from tests.conftest import REPO
+from tests.live.requirements import live
 
-REQUIRED = ("AZURE_SUBSCRIPTION_ID", "FABML_PRINCIPAL_OBJECT_ID", "FABML_PRINCIPAL_CLIENT_ID")
-missing = [name for name in REQUIRED if not os.environ.get(name)]
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(
-        bool(missing) or shutil.which("pulumi") is None,
-        reason="live: needs the pulumi CLI, an Azure sign-in and "
-        + ", ".join(REQUIRED)
-        + (f" (missing: {', '.join(missing)})" if missing else ""),
-    ),
-]
+pytestmark = live("AZURE_SUBSCRIPTION_ID", "FABML_PRINCIPAL_OBJECT_ID", "FABML_PRINCIPAL_CLIENT_ID")
 
 
 def test_preview_of_a_throwaway_stack_succeeds() -> None:

@@ -7,29 +7,17 @@ principal IDs are present. Takes most of an hour and costs a little: run it on p
 from __future__ import annotations
 
 import os
-import shutil
-
-import pytest
 
 from infra.sandbox.lifecycle import Sandboxes, parse_ttl
 from infra.sandbox.pulumi_cli import PulumiCli
+from tests.live.requirements import live
 
-REQUIRED = (
+pytestmark = live(
     "AZURE_SUBSCRIPTION_ID",
     "FABML_PRINCIPAL_OBJECT_ID",
     "FABML_PRINCIPAL_CLIENT_ID",
     "FABML_LIVE_SANDBOX",
 )
-missing = [name for name in REQUIRED if not os.environ.get(name)]
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(
-        bool(missing) or shutil.which("pulumi") is None,
-        reason="live: needs the pulumi CLI, an Azure sign-in and "
-        + ", ".join(REQUIRED)
-        + (f" (missing: {', '.join(missing)})" if missing else ""),
-    ),
-]
 
 
 def test_a_sandbox_name_is_reusable_right_after_destroy() -> None:

@@ -6,20 +6,11 @@ Skipped unless the pulumi CLI, an Azure sign-in and FABML_LIVE_STACK (a deployed
 from __future__ import annotations
 
 import os
-import shutil
-
-import pytest
 
 from infra.cli import main
+from tests.live.requirements import live
 
-pytestmark = [
-    pytest.mark.live,
-    pytest.mark.skipif(
-        not os.environ.get("FABML_LIVE_STACK") or shutil.which("pulumi") is None,
-        reason="live: needs the pulumi CLI, an Azure sign-in and FABML_LIVE_STACK "
-        "(a deployed stack)",
-    ),
-]
+pytestmark = live("FABML_LIVE_STACK")
 
 
 def test_the_deployed_endpoint_scores_the_sample() -> None:

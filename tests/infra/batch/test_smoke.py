@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -18,6 +16,7 @@ import pytest
 from infra.batch.smoke import JOB_API_VERSION, Smoke, SmokeError, Target
 from infra.cli import main
 from tests.conftest import SHARED
+from tests.local_server import JsonHandler, serving
 from tests.node_tools import NODE_MODULES, node_module
 
 SAMPLE = SHARED / "data" / "heart-unlabeled-0.csv"
@@ -117,23 +116,13 @@ class FakeAzureMl:
 def azure_ml(container: Any) -> Iterator[tuple[FakeAzureMl, str]]:
     fake = FakeAzureMl(container)
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _reply(self, payload: Any) -> None:
-            raw = json.dumps(payload).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            body = self.read_json()
             fake.requests.append(("POST", self.path, body))
             if self.headers["Authorization"] != "Bearer token-for-https://ml.azure.com/.default":
                 fake.problems.append("invoke without an ml.azure.com token")
-            self._reply(fake.invoke(body))
+            self.send_json(200, fake.invoke(body))
 
         def do_GET(self) -> None:
             url = urlparse(self.path)
@@ -142,13 +131,10 @@ def azure_ml(container: Any) -> Iterator[tuple[FakeAzureMl, str]]:
                 fake.problems.append(f"job GET api-version: {self.path}")
             if not url.path.endswith("/workspaces/mlw/jobs/batchjob-42"):
                 fake.problems.append(f"job path: {url.path}")
-            self._reply(fake.job())
+            self.send_json(200, fake.job())
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield fake, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as base:
+        yield fake, base
 
 
 def _smoke(container: Any, base: str) -> Smoke:

@@ -8,10 +8,7 @@ long-running 202 with Azure-AsyncOperation and Retry-After, and ARM's error enve
 from __future__ import annotations
 
 import base64
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -21,6 +18,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from infra.arm import ArmClient, ArmError
 from infra.components.default_deployment import API_VERSION, DefaultDeploymentProvider
+from tests.local_server import JsonHandler, serving
 
 ENDPOINT_ID = (
     "/subscriptions/sub-1/resourceGroups/rg/providers/Microsoft.MachineLearningServices/"
@@ -37,22 +35,8 @@ class FakeArm:
         self.polls = 0
 
 
-def _handler(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _send(
-            self, status: int, body: Any = None, headers: dict[str, str] | None = None
-        ) -> None:
-            raw = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+def _handler(arm: FakeArm) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def _check(self) -> str | None:
             url = urlparse(self.path)
             if self.headers.get("Authorization") != "Bearer test-token":
@@ -69,17 +53,17 @@ def _handler(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
             problem = self._check()
             arm.requests.append(("GET", self.path, None))
             if problem:
-                self._send(400, {"error": {"code": "BadRequest", "message": problem}})
+                self.send_json(400, {"error": {"code": "BadRequest", "message": problem}})
             elif self.path.startswith("/operations/"):
                 arm.polls += 1
                 status = "Succeeded" if arm.polls >= 2 else "InProgress"
-                self._send(200, {"status": status}, {"Retry-After": "1"})
+                self.send_json(200, {"status": status}, {"Retry-After": "1"})
             else:
                 defaults = {"deploymentName": arm.defaults} if arm.defaults else {}
-                self._send(200, {"id": ENDPOINT_ID, "properties": {"defaults": defaults}})
+                self.send_json(200, {"id": ENDPOINT_ID, "properties": {"defaults": defaults}})
 
         def do_PATCH(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            body = self.read_json()
             arm.requests.append(("PATCH", self.path, body))
             problem = self._check()
             if problem is None and self.headers.get("Content-Type") != "application/json":
@@ -87,25 +71,24 @@ def _handler(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
             if problem is None and set(body) != {"properties"}:
                 problem = f"unexpected body keys {sorted(body)}"
             if problem:
-                self._send(400, {"error": {"code": "BadRequest", "message": problem}})
+                self.send_json(400, {"error": {"code": "BadRequest", "message": problem}})
                 return
             if arm.fail_with:
                 code, message = arm.fail_with
-                self._send(code, {"error": {"code": "UserError", "message": message}})
+                self.send_json(code, {"error": {"code": "UserError", "message": message}})
                 return
             arm.defaults = body["properties"]["defaults"]["deploymentName"]
             if arm.long_running:
-                port = self.server.server_address[1]  # pyright: ignore[reportIndexIssue]
-                self._send(
+                self.send_json(
                     202,
                     None,
                     {
-                        "Azure-AsyncOperation": f"http://127.0.0.1:{port}/operations/op-1",
+                        "Azure-AsyncOperation": f"{self.base_url}/operations/op-1",
                         "Retry-After": "3",
                     },
                 )
             else:
-                self._send(200, {"id": ENDPOINT_ID})
+                self.send_json(200, {"id": ENDPOINT_ID})
 
     return Handler
 
@@ -113,19 +96,12 @@ def _handler(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def arm() -> Iterator[tuple[FakeArm, ArmClient, list[float]]]:
     fake = FakeArm()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     slept: list[float] = []
-    client = ArmClient(
-        endpoint=f"http://127.0.0.1:{server.server_address[1]}",
-        token=lambda scope: "test-token",
-        sleep=slept.append,
-        timeout_seconds=30,
-    )
-    yield fake, client, slept
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(fake)) as base:
+        client = ArmClient(
+            endpoint=base, token=lambda scope: "test-token", sleep=slept.append, timeout_seconds=30
+        )
+        yield fake, client, slept
 
 
 PROPS = {"endpoint_id": ENDPOINT_ID, "deployment_name": "blue", "endpoint_spec": "{}"}

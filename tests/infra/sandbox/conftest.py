@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -18,6 +16,7 @@ import pytest
 from infra.arm import ArmClient
 from infra.sandbox.lifecycle import Sandboxes
 from infra.sandbox.pulumi_cli import PulumiCli
+from tests.local_server import JsonHandler, serving
 
 TODAY = dt.date(2026, 11, 23)
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -72,56 +71,41 @@ API_VERSIONS = {
 }
 
 
-def _handler(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _send(
-            self, status: int, body: Any = None, headers: dict[str, str] | None = None
-        ) -> None:
-            raw = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+def _handler(arm: FakeArm) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def _route(self, method: str) -> None:
             url = urlparse(self.path)
             query = parse_qs(url.query)
             arm.requests.append((method, self.path))
             if url.path.startswith("/operations/"):
-                self._send(200, {"status": "Succeeded"})
+                self.send_json(200, {"status": "Succeeded"})
                 return
             provider = next((p for p in API_VERSIONS if f"/providers/{p}/" in url.path), None)
             if provider is None or query.get("api-version") != [API_VERSIONS[provider]]:
                 arm.problems.append(f"{method} {self.path}")
-                self._send(400, {"error": {"code": "InvalidApiVersion", "message": self.path}})
+                self.send_json(400, {"error": {"code": "InvalidApiVersion", "message": self.path}})
                 return
             if self.headers.get("Authorization") != "Bearer t":
                 arm.problems.append("no token")
             name = url.path.rstrip("/").split("/")[-1]
-            port = self.server.server_address[1]  # pyright: ignore[reportIndexIssue]
-            accepted = {"Location": f"http://127.0.0.1:{port}/operations/1", "Retry-After": "0"}
+            accepted = {"Location": f"{self.base_url}/operations/1", "Retry-After": "0"}
             if provider == "Microsoft.MachineLearningServices":
                 if method == "GET":
-                    self._send(200 if name in arm.workspaces else 404, {"name": name})
+                    self.send_json(200 if name in arm.workspaces else 404, {"name": name})
                 elif method == "DELETE" and query.get("forceToPurge") == ["true"]:
                     arm.workspaces.discard(name)
-                    self._send(202, None, accepted)
+                    self.send_json(202, None, accepted)
                 else:
                     arm.problems.append(f"workspace {method} without forceToPurge")
-                    self._send(400, {"error": {"code": "BadRequest", "message": "soft delete"}})
+                    self.send_json(400, {"error": {"code": "BadRequest", "message": "soft delete"}})
             elif method == "GET" and "/deletedVaults/" in url.path:
-                self._send(200 if name in arm.deleted_vaults else 404, {"name": name})
+                self.send_json(200 if name in arm.deleted_vaults else 404, {"name": name})
             elif method == "POST" and url.path.endswith("/purge"):
                 arm.deleted_vaults.discard(url.path.split("/")[-2])
-                self._send(202, None, accepted)
+                self.send_json(202, None, accepted)
             else:
                 arm.problems.append(f"unexpected {method} {self.path}")
-                self._send(404, {"error": {"code": "NotFound", "message": self.path}})
+                self.send_json(404, {"error": {"code": "NotFound", "message": self.path}})
 
         def do_GET(self) -> None:
             self._route("GET")
@@ -138,17 +122,11 @@ def _handler(arm: FakeArm) -> type[BaseHTTPRequestHandler]:
 @pytest.fixture
 def fake_arm() -> Iterator[tuple[FakeArm, ArmClient]]:
     arm = FakeArm()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(arm))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    client = ArmClient(
-        endpoint=f"http://127.0.0.1:{server.server_address[1]}",
-        token=lambda scope: "t",
-        sleep=lambda seconds: None,
-        timeout_seconds=10,
-    )
-    yield arm, client
-    server.shutdown()
-    server.server_close()
+    with serving(_handler(arm)) as base:
+        client = ArmClient(
+            endpoint=base, token=lambda scope: "t", sleep=lambda seconds: None, timeout_seconds=10
+        )
+        yield arm, client
 
 
 @pytest.fixture
