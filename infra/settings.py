@@ -18,7 +18,15 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -121,9 +129,53 @@ class FabricSettings(_Section):
         description="Fabric pipelines call the batch endpoint. They have no private path to it, "
         "so this keeps the Azure ML workspace's inbound public access enabled.",
     )
+    enabled: bool = Field(
+        default=False,
+        description="Also create the Fabric side through the Fabric REST API: the ADLS Gen2 "
+        "connection, the OneLake shortcut, the principal's workspace role and the Data pipeline.",
+    )
+    lakehouse_id: str | None = Field(
+        default=None, description="Lakehouse that gets the OneLake shortcut (when enabled)."
+    )
+    shortcut_name: str = Field(
+        default="heart-scoring",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,99}$",
+        description="Name of the OneLake shortcut under the lakehouse's Files.",
+    )
+    connection_credential: Literal["ServicePrincipal", "WorkspaceIdentity"] = Field(
+        default="ServicePrincipal",
+        description="How the Fabric connection to the data lake signs in: the service principal "
+        "(needs fabml:fabricPrincipalSecret) or the Fabric workspace identity.",
+    )
+    ml_connection_id: str | None = Field(
+        default=None,
+        description="Fabric connection ID of the Azure ML workspace, which the pipeline's Azure "
+        "ML activity names (create it once in Fabric; required when enabled).",
+    )
+    ml_execution_type: str = Field(
+        default="BatchEndpoint",
+        pattern=r"^[A-Za-z]+$",
+        description="The Azure ML activity's typeProperties.mlExecutionType for batch endpoints. "
+        "The literal is not published: confirm it with getDefinition on a pipeline built in the "
+        "Fabric UI (see README).",
+    )
+    pipeline_name: str = Field(
+        default="score-heart-batch",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,255}$",
+        description="Display name of the Fabric Data pipeline.",
+    )
+    workspace_role: Literal["Contributor", "Member", "Admin", "Viewer"] = Field(
+        default="Contributor",
+        description="Fabric workspace role of the principal (Dataflow Gen2 needs Contributor).",
+    )
 
     _check_guids = field_validator(
-        "principal_object_id", "principal_client_id", "workspace_id", "tenant_id"
+        "principal_object_id",
+        "principal_client_id",
+        "workspace_id",
+        "tenant_id",
+        "lakehouse_id",
+        "ml_connection_id",
     )(_guid)
 
 
@@ -389,6 +441,11 @@ class StackSettings(BaseSettings):
         default_factory=dict, validate_default=True, description="The Fabric principal's roles."
     )
     protection: ProtectionSettings = Field(description="Protection of stateful resources.")
+    fabric_principal_secret: SecretStr | None = Field(
+        default=None,
+        description="Client secret of the Fabric principal, for a ServicePrincipal connection "
+        "(`pulumi config set --secret fabml:fabricPrincipalSecret ...`); never printed.",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -451,6 +508,26 @@ class StackSettings(BaseSettings):
                 f"fabml:compute.maxNodes is {self.compute.max_nodes}: a job cannot use more "
                 "nodes than the cluster has"
             )
+        fabric = self.fabric
+        if fabric.enabled:
+            for key, value in (
+                ("workspaceId", fabric.workspace_id),
+                ("lakehouseId", fabric.lakehouse_id),
+                ("mlConnectionId", fabric.ml_connection_id),
+            ):
+                if value is None:
+                    problems.append(
+                        f"fabml:fabric.{key} is required when fabml:fabric.enabled is true"
+                    )
+            if (
+                fabric.connection_credential == "ServicePrincipal"
+                and self.fabric_principal_secret is None
+            ):
+                problems.append(
+                    "fabml:fabricPrincipalSecret is required for a ServicePrincipal connection: "
+                    "`pulumi config set --secret fabml:fabricPrincipalSecret <secret>`, or use "
+                    "fabml:fabric.connectionCredential WorkspaceIdentity"
+                )
         if self.environment == "sandbox" and self.expires_on is None:
             problems.append(
                 "fabml:expiresOn is required for sandbox stacks (YYYY-MM-DD): the reaper destroys "
@@ -530,6 +607,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         return str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     shown = json.dumps(value) if not isinstance(value, str) else f"'{value}'"
+    if loc and loc[0] == "fabricPrincipalSecret":
+        shown = "[secret]"  # never echo a secret, even a malformed one
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "string_pattern_mismatch":
         field = _field_for(loc)

@@ -7,6 +7,8 @@ it never reads configuration itself.
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 from pulumi_azure_native import authorization, resources
 
@@ -15,31 +17,15 @@ from infra.components.compute import BatchCompute
 from infra.components.context import StackContext
 from infra.components.data_lake import DataLake
 from infra.components.datastore import FabricDatastore
+from infra.components.fabric_side import FabricSide
 from infra.components.model import RegisteredModel
 from infra.components.scoring import BatchScoring
 from infra.components.workspace import MlWorkspace
+from infra.fabric.outputs import StackOutputs
+from infra.fabric.pipeline import pipeline_content
 from infra.naming import Names
 from infra.settings import StackSettings
 from infra.uris import job_input_uri, job_output_uri_expression
-
-# The stack output names are a contract with the Fabric kit, scripts and users: extend only.
-OUTPUT_NAMES = (
-    "subscriptionId",
-    "resourceGroupName",
-    "workspaceName",
-    "batchEndpointName",
-    "batchDeploymentName",
-    "scoringUri",
-    "tenantId",
-    "servicePrincipalClientId",
-    "storageAccountName",
-    "storageDfsUrl",
-    "dataContainerName",
-    "datastoreName",
-    "jobInputUri",
-    "jobOutputUriExpression",
-    "computeIdentityClientId",
-)
 
 
 def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
@@ -73,12 +59,13 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
         lambda p: f"/subscriptions/{p[0]}/resourceGroups/{p[1]}"
     )
 
+    fabric_tenant = settings.fabric.tenant_id or client.tenant_id
     lake = DataLake(
         "data-lake",
         settings.data_lake,
         ctx,
         fabric_workspace_id=settings.fabric.workspace_id,
-        fabric_tenant_id=settings.fabric.tenant_id or client.tenant_id,
+        fabric_tenant_id=fabric_tenant,
         shared_key_access=settings.datastore.auth == "accountKey",
     )
     ml = MlWorkspace(
@@ -152,5 +139,45 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
             settings.deployment.output_file_name,
         ),
         "computeIdentityClientId": compute.identity.client_id,
+        "jobMiniBatchSize": str(settings.deployment.mini_batch_size),
+        "jobComputeInstanceCount": str(settings.deployment.instance_count),
     }
+    if settings.fabric.enabled:
+        outputs.update(_fabric_side(settings, ctx, outputs, fabric_tenant))
     return outputs
+
+
+def _fabric_side(
+    settings: StackSettings,
+    ctx: StackContext,
+    outputs: dict[str, pulumi.Input[str]],
+    tenant_id: pulumi.Input[str],
+) -> dict[str, pulumi.Input[str]]:
+    """The optional Fabric items, whose pipeline definition is made from the stack outputs."""
+    fabric = settings.fabric
+    content = pulumi.Output.all(**outputs).apply(
+        lambda values: json.dumps(
+            pipeline_content(
+                StackOutputs({k: str(v) for k, v in values.items()}, "stack"),
+                fabric.ml_connection_id,
+                fabric.ml_execution_type,
+            ),
+            sort_keys=True,
+        )
+    )
+    secret = settings.fabric_principal_secret
+    side = FabricSide(
+        "fabric",
+        fabric,
+        ctx,
+        dfs_url=outputs["storageDfsUrl"],
+        container=outputs["dataContainerName"],
+        input_folder=settings.data_lake.input_folder,
+        tenant_id=tenant_id,
+        client_secret=None if secret is None else pulumi.Output.secret(secret.get_secret_value()),
+        pipeline_content=content,
+    )
+    return {
+        "fabricConnectionId": side.connection.connection_id,
+        "fabricPipelineId": side.pipeline.pipeline_id,
+    }

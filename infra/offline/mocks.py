@@ -129,6 +129,13 @@ class PlanMocks(Mocks):
                 f"{inputs['resourceUri']}/providers/Microsoft.Insights/diagnosticSettings/{inputs['name']}",
                 state,
             )
+        if args.typ.startswith("pulumi-python:dynamic"):
+            from infra.fabric.resources import COMPUTED_OUTPUTS
+
+            # Outputs a dynamic provider fills in at create time (IDs of Fabric items).
+            for key in COMPUTED_OUTPUTS.get(args.typ, ()):
+                state[key] = self._placeholder(f"{args.name}.{key}")
+            return f"{args.name}-id", state
         if token in ARM_IDS:
             template, name_key = ARM_IDS[token]
             path = template.format_map(_Defaulting(inputs))

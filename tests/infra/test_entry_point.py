@@ -13,7 +13,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from infra.offline.mocks import PlanMocks, RecordingMonitor
 from infra.offline.runner import run_plan
-from infra.stack import OUTPUT_NAMES
+from infra.output_names import OUTPUT_NAMES
 from tests.conftest import FABRIC, config_for
 
 

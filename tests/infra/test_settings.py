@@ -182,6 +182,19 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
         "real date",
     ),
     ({"compute": "{not json"}, "fabml:compute: not valid JSON", "JSON"),
+    (
+        {"fabric": BASE["fabml:fabric"][:-1] + ', "enabled": true}'},
+        "fabml:fabric.lakehouseId is required when fabml:fabric.enabled is true",
+        "enabled",
+    ),
+    (
+        {
+            "fabric": BASE["fabml:fabric"][:-1] + ', "enabled": true, "workspaceId": "%s", '
+            '"lakehouseId": "%s", "mlConnectionId": "%s"}' % ((FABRIC["principalObjectId"],) * 3)
+        },
+        "fabml:fabricPrincipalSecret is required",
+        "--secret",
+    ),
 ]
 
 
@@ -247,3 +260,10 @@ def test_every_setting_is_described() -> None:
                 walk(annotation)
 
     walk(StackSettings)
+
+
+def test_a_malformed_secret_is_never_echoed() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings("dev", _with(fabricPrincipalSecret='["hunter2"]'))
+    assert "fabml:fabricPrincipalSecret = [secret]" in str(caught.value)
+    assert "hunter2" not in str(caught.value)

@@ -10,7 +10,7 @@ from infra.offline.plan import Plan
 from infra.offline.render import render_text
 from infra.offline.runner import plan_stack, run_plan
 from infra.offline.stack_file import STACKS_DIR, stack_names
-from infra.stack import OUTPUT_NAMES
+from infra.output_names import OUTPUT_NAMES
 from tests.conftest import config_for
 
 
