@@ -2,8 +2,7 @@
 
 Matches a request to its operation (method and path template), checks path parameters,
 declared query parameters and the body against the operation's schema (references across
-files resolved, polymorphic types checked through their discriminator), and hands out the
-spec's own example responses.
+files resolved, polymorphic types checked through their discriminator).
 """
 
 from __future__ import annotations
@@ -165,13 +164,3 @@ class FabricSpec:
             f"{'/'.join(map(str, e.absolute_path)) or 'body'}: {e.message}"
             for e in validator.iter_errors(instance)
         ]
-
-    def example(self, operation_id: str, status: str) -> dict[str, Any]:
-        """The spec's example response (body and headers) for an operation and status."""
-        for operation in self.operations:
-            if operation.operation_id == operation_id:
-                for ref in (operation.spec.get("x-ms-examples") or {}).values():
-                    example = json.loads((operation.file.parent / ref["$ref"]).read_text())
-                    if status in example.get("responses", {}):
-                        return example["responses"][status]
-        raise KeyError(f"no example {status} for {operation_id}")
