@@ -15,7 +15,9 @@ USER_ERROR = 2
 
 def _command_modules() -> list[str]:
     # Each subcommand is a module infra/commands/<name>.py with register(commands).
-    return sorted(m.name for m in pkgutil.iter_modules(infra.commands.__path__))
+    return sorted(
+        m.name for m in pkgutil.iter_modules(infra.commands.__path__) if not m.name.startswith("_")
+    )
 
 
 def parser() -> argparse.ArgumentParser:

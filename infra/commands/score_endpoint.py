@@ -8,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from infra.commands._arguments import within
 from infra.errors import UserError
 
 
@@ -63,13 +64,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if not 1 <= value <= 10_000:
-        raise argparse.ArgumentTypeError(f"{text}: allowed 1-10000")
-    return value
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     from infra.fabric.client import FABRIC_API
 
@@ -83,7 +77,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("csv", type=Path, metavar="CSV", help="rows to score (with a header)")
     parser.add_argument("--workspace-id", required=True, help="Fabric workspace ID")
     parser.add_argument("--model-id", required=True, help="Fabric ML model ID")
-    parser.add_argument("--batch-size", type=_positive, default=500, help="rows per request")
+    parser.add_argument(
+        "--batch-size", type=within(1, 10_000), default=500, help="rows per request"
+    )
     parser.add_argument("--tenant-id", help="tenant of the service principal")
     parser.add_argument("--client-id", help="service principal client ID")
     parser.add_argument("--out", type=Path, help="write the scored CSV here (default: stdout)")

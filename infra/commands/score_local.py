@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
+from infra.commands._arguments import within
+
 JOB_FAILED = 1
 
 
@@ -76,13 +78,6 @@ def run(args: argparse.Namespace) -> int:
     return JOB_FAILED if summary.failed else 0
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text}: must be 1 or more")
-    return value
-
-
 def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "score-local",
@@ -96,8 +91,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     parser.add_argument("--stack", default="dev", help="take the settings from this stack")
     parser.add_argument("--model", type=Path, help="MLflow model folder (default: the stack's)")
-    parser.add_argument("--mini-batch-size", type=_count, help="files per mini-batch")
-    parser.add_argument("--workers", type=_count, help="parallel scoring processes")
+    parser.add_argument("--mini-batch-size", type=within(1), help="files per mini-batch")
+    parser.add_argument("--workers", type=within(1), help="parallel scoring processes")
     parser.add_argument("--error-threshold", type=int, help="failed files tolerated (-1: all)")
     parser.add_argument("--max-retries", type=int, help="retries of a failing mini-batch")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")

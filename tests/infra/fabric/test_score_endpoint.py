@@ -57,6 +57,12 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
         yield state, f"{base}/v1"
 
 
+def _cli(*extra: str) -> int:
+    return main(
+        ["score-endpoint", str(SAMPLE), "--workspace-id", WORKSPACE, "--model-id", MODEL, *extra]
+    )
+
+
 def _scorer(base: str, batch: int, tokens: list[str]) -> EndpointScorer:
     def token(scope: str) -> str:
         tokens.append(scope)
@@ -105,25 +111,7 @@ def test_cli_writes_rows_with_predictions(
 
     monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Credential)
     out = tmp_path / "scored.csv"
-    assert (
-        main(
-            [
-                "score-endpoint",
-                str(SAMPLE),
-                "--workspace-id",
-                WORKSPACE,
-                "--model-id",
-                MODEL,
-                "--batch-size",
-                "40",
-                "--out",
-                str(out),
-                "--api-url",
-                base,
-            ]
-        )
-        == 0
-    )
+    assert _cli("--batch-size", "40", "--out", str(out), "--api-url", base) == 0
     lines = out.read_text().splitlines()
     assert lines[0].endswith(",thal,prediction")
     assert len(lines) == 101
@@ -131,21 +119,7 @@ def test_cli_writes_rows_with_predictions(
 
 
 def test_secrets_never_come_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert (
-        main(
-            [
-                "score-endpoint",
-                str(SAMPLE),
-                "--workspace-id",
-                WORKSPACE,
-                "--model-id",
-                MODEL,
-                "--client-id",
-                "x",
-            ]
-        )
-        == 2
-    )
+    assert _cli("--client-id", "x") == 2
     assert "FABML_CLIENT_SECRET" in capsys.readouterr().err
     assert (
         main(["score-endpoint", "nope.csv", "--workspace-id", WORKSPACE, "--model-id", MODEL]) == 2
