@@ -95,7 +95,9 @@ class ArmClient:
             state = (payload or {}).get("status") if isinstance(payload, dict) else None
             if state in ("Failed", "Canceled"):
                 raise ArmError(f"{method} {path}: operation {state}: {_arm_message(payload)}")
-            if status == 200 and state in (None, "Succeeded"):
+            # Azure-AsyncOperation answers 200 with a status; Location answers 202 until done,
+            # then 200 or 204.
+            if status in (200, 201, 204) and state in (None, "Succeeded"):
                 return status, payload
             if time.monotonic() > deadline:
                 raise ArmError(f"{method} {path}: not finished after {self.timeout_seconds:.0f} s")

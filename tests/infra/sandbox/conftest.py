@@ -63,6 +63,7 @@ class FakeArm:
     deleted_vaults: set[str] = field(default_factory=set)
     workspaces: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
+    polls: int = 0
 
 
 API_VERSIONS = {
@@ -78,7 +79,9 @@ def _handler(arm: FakeArm) -> type[JsonHandler]:
             query = parse_qs(url.query)
             arm.requests.append((method, self.path))
             if url.path.startswith("/operations/"):
-                self.send_json(200, {"status": "Succeeded"})
+                # Location polling: 202 while running, then 204 with no body.
+                arm.polls += 1
+                self.send_json(202 if arm.polls % 2 else 204, None, {"Retry-After": "0"})
                 return
             provider = next((p for p in API_VERSIONS if f"/providers/{p}/" in url.path), None)
             if provider is None or query.get("api-version") != [API_VERSIONS[provider]]:
