@@ -25,7 +25,7 @@ from infra.fabric.score_client import EndpointScorer, read_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
-SAMPLE = ROOT.parent / "shared" / "data" / "heart-unlabeled-0.csv"
+SAMPLE = ROOT / "data" / "heart-unlabeled-0.csv"
 COUNTS = {"token": 0, "score": 0}
 
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/score_local_benchmark.py [--rows 100000] [--files 100]
 
-The sample (../shared/data/heart-unlabeled-0.csv) is replicated into FILES CSVs totalling ROWS
+The sample (data/heart-unlabeled-0.csv) is replicated into FILES CSVs totalling ROWS
 rows in a temporary folder. Target: rehearsal rows/s per worker >= 0.8x the floor.
 """
 
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = ROOT.parent / "shared" / "data" / "heart-unlabeled-0.csv"
+SAMPLE = ROOT / "data" / "heart-unlabeled-0.csv"
 MODEL = ROOT / "model" / "heart-classifier"
 
 

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python model/train.py --data ../shared/data/heart-train.csv --out model/heart-classifier
+    python model/train.py --data data/heart-train.csv --out model/heart-classifier
 
 The folder is consumed by an Azure ML *no-code* MLflow batch deployment: Azure ML builds the
 scoring environment from ``conda.yaml`` and loads the model with ``mlflow.pyfunc``, so the
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO_ROOT.parent / "shared" / "data" / "heart-train.csv"
+DEFAULT_DATA = REPO_ROOT / "data" / "heart-train.csv"
 DEFAULT_OUT = REPO_ROOT / "model" / "heart-classifier"
 
 LABEL = "target"

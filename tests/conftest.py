@@ -14,7 +14,8 @@ from infra.offline.runner import run_plan
 from infra.offline.stack_file import StackConfig, read_stack_config
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+DATA = REPO / "data"  # vendored sample and training data (LICENSE, SOURCE.txt beside them)
+SPECS = REPO / "tests" / "specs"  # vendored Fabric REST and Pulumi.yaml specs
 
 PRINCIPAL_OBJECT_ID = "11111111-1111-1111-1111-111111111111"
 PRINCIPAL_CLIENT_ID = "22222222-2222-2222-2222-222222222222"

@@ -1,4 +1,4 @@
-"""The published Fabric REST OpenAPI (../shared/specs/fabric) as a request checker.
+"""The published Fabric REST OpenAPI (vendored in tests/specs/fabric) as a request checker.
 
 Matches a request to its operation (method and path template), checks path parameters,
 declared query parameters and the body against the operation's schema (references across
@@ -20,10 +20,10 @@ import jsonschema.validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from tests.conftest import SHARED
+from tests.conftest import SPECS as VENDORED
 
-SPECS = SHARED / "specs" / "fabric"
-FOLDERS = ("platform", "dataPipeline", "mlModel", "lakehouse")
+SPECS = VENDORED / "fabric"
+FOLDERS = ("platform", "dataPipeline", "mlModel", "lakehouse", "dataflow", "notebook")
 UUID = re.compile(r"^[0-9a-fA-F-]{36}$")
 
 

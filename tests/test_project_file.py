@@ -8,11 +8,11 @@ import jsonschema
 import yaml
 
 from infra.settings import StackSettings
-from tests.conftest import REPO, SHARED
+from tests.conftest import REPO, SPECS
 
 
 def test_pulumi_yaml_validates_against_the_published_schema() -> None:
-    schema = json.loads((SHARED / "specs" / "pulumi" / "project.json").read_text())
+    schema = json.loads((SPECS / "pulumi" / "project.json").read_text())
     project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
     jsonschema.validate(project, schema)
 

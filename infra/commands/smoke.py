@@ -11,7 +11,9 @@ from pathlib import Path
 from infra.errors import UserError
 
 FAILED = 1
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "heart-unlabeled-0.csv"
+SAMPLE = (
+    Path(__file__).resolve().parents[2] / "data" / "heart-unlabeled-0.csv"
+)  # vendored in the repository
 
 
 def _outputs(args: argparse.Namespace) -> tuple[dict, str]:

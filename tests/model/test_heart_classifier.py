@@ -16,7 +16,7 @@ pyfunc = pytest.importorskip("mlflow.pyfunc")
 yaml = pytest.importorskip("yaml")
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data"
+DATA = REPO / "data"
 TRAIN_CSV = DATA / "heart-train.csv"
 UNLABELED_CSV = DATA / "heart-unlabeled-0.csv"
 MODEL_DIR = REPO / "model" / "heart-classifier"

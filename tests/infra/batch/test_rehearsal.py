@@ -15,10 +15,10 @@ from infra.batch import rehearsal
 from infra.batch.rehearsal import Options, rehearse
 from infra.cli import main
 from infra.settings import REPO_ROOT
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
 MODEL = REPO_ROOT / "model" / "heart-classifier"
-SAMPLE = SHARED / "data" / "heart-unlabeled-0.csv"
+SAMPLE = DATA / "heart-unlabeled-0.csv"
 
 
 @pytest.fixture

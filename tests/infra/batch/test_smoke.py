@@ -15,11 +15,11 @@ import pytest
 
 from infra.batch.smoke import JOB_API_VERSION, Smoke, SmokeError, Target
 from infra.cli import main
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.local_server import JsonHandler, serving
 from tests.node_tools import NODE_MODULES, node_module
 
-SAMPLE = SHARED / "data" / "heart-unlabeled-0.csv"
+SAMPLE = DATA / "heart-unlabeled-0.csv"
 # Azurite's documented development account (public, well known; not a secret of ours).
 ACCOUNT = "devstoreaccount1"
 DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="

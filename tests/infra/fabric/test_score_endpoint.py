@@ -12,11 +12,11 @@ import pytest
 from infra.cli import main
 from infra.fabric.client import FabricClient
 from infra.fabric.score_client import EndpointScorer, read_rows
-from tests.conftest import SHARED
+from tests.conftest import DATA
 from tests.fabric_spec import FabricSpec
 from tests.local_server import JsonHandler, serving
 
-SAMPLE = SHARED / "data" / "heart-unlabeled-0.csv"
+SAMPLE = DATA / "heart-unlabeled-0.csv"
 WORKSPACE = "11111111-aaaa-4aaa-8aaa-111111111111"
 MODEL = "22222222-bbbb-4bbb-8bbb-222222222222"
 SPEC = FabricSpec()
