@@ -31,7 +31,7 @@ print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 
 def floor_program(stack: str) -> str:
     """Python that imports pulumi and the azure-native classes the stack's plan registers."""
-    from infra.offline.runner import plan_stack
+    from fabml.plan.runner import plan_stack
 
     lines = ["import pulumi", "import pulumi.dynamic"]
     for type_ in sorted({r.type for r in plan_stack(stack).resources}):
@@ -67,7 +67,7 @@ def main() -> int:
     started = time.perf_counter()
     floor_wall, floor_mem = series([sys.executable, "-c", floor_program(args.stack)], args.runs)
     plan_wall, plan_mem = series(
-        [sys.executable, "-m", "infra.cli", "plan", "--stack", args.stack], args.runs
+        [sys.executable, "-m", "fabml.cli.main", "plan", "--stack", args.stack], args.runs
     )
     ratio = plan_wall / floor_wall
     print(f"offline plan of '{args.stack}', median of {args.runs} runs, peak memory of any run")

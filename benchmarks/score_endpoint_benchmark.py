@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from infra.fabric.client import FabricClient
-from infra.fabric.score_client import EndpointScorer, read_rows
+from fabml.scoring.score_client import EndpointScorer, read_rows
+from infra.clients.fabric import FabricClient
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -37,7 +37,7 @@ def main() -> int:
     import mlflow.pyfunc
     import pandas as pd
 
-    from infra.batch.rehearsal import Options, rehearse
+    from fabml.scoring.rehearsal import Options, rehearse
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "in"

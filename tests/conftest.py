@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from infra.offline.plan import Plan
-from infra.offline.runner import run_plan
-from infra.offline.stack_file import StackConfig, read_stack_config
+from fabml.plan.plan import Plan
+from fabml.plan.runner import run_plan
+from fabml.plan.stack_file import StackConfig, read_stack_config
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"  # vendored sample and training data (LICENSE, SOURCE.txt beside them)

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from infra.offline.runner import plan_stack
+from fabml.plan.runner import plan_stack
 from tests.conftest import REPO
 
 PROGRAM = [
@@ -35,7 +35,7 @@ NONDETERMINISTIC = {
 def _plan_json(stack: str, seed: str, tz: str) -> str:
     env = {**os.environ, "PYTHONHASHSEED": seed, "TZ": tz}
     return subprocess.run(
-        [sys.executable, "-m", "infra.cli", "plan", "--stack", stack, "--json"],
+        [sys.executable, "-m", "fabml.cli.main", "plan", "--stack", stack, "--json"],
         capture_output=True,
         text=True,
         check=True,

@@ -20,7 +20,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from infra.arm import DEFAULT_ENDPOINT, ArmClient
+from infra.clients.arm import DEFAULT_ENDPOINT, ArmClient
 
 API_VERSION = "2025-12-01"
 

@@ -1,18 +1,8 @@
-"""Stack outputs, the Fabric kit's only input: from `pulumi stack output --json` or a plan."""
+"""Stack outputs as the Fabric item definitions read them (the kit loads them from file or plan)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-from infra.errors import UserError
-from infra.output_names import OUTPUT_NAMES
-
-
-class OutputsError(UserError):
-    """The outputs file is missing, malformed or lacks names the kit needs."""
 
 
 @dataclass(frozen=True)
@@ -28,34 +18,3 @@ class StackOutputs:
     def shown(self, name: str) -> str:
         value = self.values[name]
         return f"{value} (known after deploy)" if name in self.unknown else value
-
-
-def _checked(values: dict[str, Any], source: str, unknown: frozenset[str]) -> StackOutputs:
-    missing = [name for name in OUTPUT_NAMES if name not in values]
-    if missing:
-        raise OutputsError(f"{source}: missing stack output(s): {', '.join(missing)}")
-    return StackOutputs({k: str(v) for k, v in values.items()}, source, unknown)
-
-
-def from_file(path: Path) -> StackOutputs:
-    try:
-        values = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise OutputsError(
-            f"{path}: no such file (write it with `pulumi stack output --json --show-secrets`)"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise OutputsError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(values, dict):
-        raise OutputsError(f"{path}: expected a JSON object of output names and values")
-    return _checked(values, str(path), frozenset())
-
-
-def from_plan(stack: str) -> StackOutputs:
-    from infra.offline.runner import plan_stack
-
-    plan = plan_stack(stack)
-    unknown = frozenset(plan.known_after_deploy) | {
-        name for name, value in plan.outputs.items() if "00000000-0000" in str(value)
-    }
-    return _checked(dict(plan.outputs), f"offline plan of stack {stack}", unknown)

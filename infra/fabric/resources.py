@@ -20,8 +20,8 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from infra.clients.fabric import FABRIC_API, FabricClient
 from infra.fabric import requests
-from infra.fabric.client import FABRIC_API, FabricClient
 
 SHORTCUT_FOLDER = "Files"
 

@@ -11,8 +11,8 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from infra.offline.mocks import PlanMocks, RecordingMonitor
-from infra.offline.runner import run_plan
+from fabml.plan.mocks import PlanMocks, RecordingMonitor
+from fabml.plan.runner import run_plan
 from infra.output_names import OUTPUT_NAMES
 from tests.conftest import FABRIC, config_for
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from infra.offline import runner
+from fabml.plan import runner
 from infra.settings import PLACEHOLDER_GUID, SettingsError, load_offline_settings, load_settings
 from tests.conftest import FABRIC, config_for
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from infra.offline.stack_file import read_stack_config
+from fabml.plan.stack_file import read_stack_config
 from tests.conftest import REPO
 from tests.live.requirements import live
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 
-from infra.sandbox.lifecycle import Sandboxes, parse_ttl
-from infra.sandbox.pulumi_cli import PulumiCli
+from fabml.sandbox.lifecycle import Sandboxes, parse_ttl
+from fabml.sandbox.pulumi_cli import PulumiCli
 from tests.live.requirements import live
 
 pytestmark = live(

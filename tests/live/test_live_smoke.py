@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from infra.cli import main
+from fabml.cli.main import main
 from tests.live.requirements import live
 
 pytestmark = live("FABML_LIVE_STACK")

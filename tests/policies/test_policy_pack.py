@@ -9,10 +9,10 @@ from typing import Any
 import pulumi_policy
 import pytest
 
+from fabml.plan.policy_check import plan_resources
 from policies import pack
 from policies.config import CONFIG_DIR, render
 from policies.model import ENVIRONMENTS
-from policies.offline import plan_resources
 from policies.rules import RULES
 from tests.conftest import FABRIC, plan_of
 

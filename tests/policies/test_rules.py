@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from infra.offline.plan import Plan
+from fabml.plan.plan import Plan
+from fabml.plan.policy_check import plan_resources
 from policies.config import context_for
 from policies.model import Resource
-from policies.offline import plan_resources
 from policies.rules import RULES
 from tests.conftest import FABRIC, FABRIC_WORKSPACE_ID, MAXIMUM, plan_of
 

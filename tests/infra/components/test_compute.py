@@ -2,8 +2,8 @@
 
 import re
 
+from fabml.plan.plan import Plan
 from infra.components.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, STORAGE_BLOB_DATA_READER
-from infra.offline.plan import Plan
 from tests.conftest import plan_of
 
 

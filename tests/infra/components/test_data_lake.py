@@ -1,6 +1,6 @@
 """The shared ADLS Gen2 account: secure in every environment, locked down in prod."""
 
-from infra.offline.plan import Plan
+from fabml.plan.plan import Plan
 from tests.conftest import FABRIC_TENANT_ID, FABRIC_WORKSPACE_ID
 
 

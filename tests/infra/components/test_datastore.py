@@ -1,6 +1,6 @@
 """The datastore Fabric's pipeline names: AzureBlob over the shared container."""
 
-from infra.offline.plan import Plan
+from fabml.plan.plan import Plan
 
 
 def test_identity_based_blob_datastore(defaults: Plan) -> None:

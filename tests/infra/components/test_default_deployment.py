@@ -16,7 +16,7 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from infra.arm import ArmClient, ArmError
+from infra.clients.arm import ArmClient, ArmError
 from infra.components.default_deployment import API_VERSION, DefaultDeploymentProvider
 from tests.local_server import JsonHandler, serving
 

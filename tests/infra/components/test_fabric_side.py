@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from infra.offline.plan import Plan
-from policies.offline import check_plan
+from fabml.plan.plan import Plan
+from fabml.plan.policy_check import check_plan
 from tests.conftest import FABRIC, FABRIC_WORKSPACE_ID, plan_of
 
 LAKEHOUSE = "66666666-6666-4666-8666-666666666666"

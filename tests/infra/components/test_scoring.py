@@ -1,6 +1,6 @@
 """Batch endpoint, no-code MLflow deployment, and the deployment as the endpoint's default."""
 
-from infra.offline.plan import Plan
+from fabml.plan.plan import Plan
 
 
 def test_endpoint_uses_entra_tokens(defaults: Plan) -> None:

@@ -1,6 +1,6 @@
 """The Azure ML workspace and its key vault, storage, logs and monitoring."""
 
-from infra.offline.plan import Plan
+from fabml.plan.plan import Plan
 
 
 def test_workspace_uses_its_own_flat_storage(defaults: Plan) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from infra.fabric.client import FabricClient
+from infra.clients.fabric import FabricClient
 from tests.fabric_spec import FabricSpec
 from tests.local_server import JsonHandler, serving
 

@@ -10,7 +10,7 @@ import dill
 import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
-from infra.fabric.client import FabricClient, FabricError
+from infra.clients.fabric import FabricClient, FabricError
 from infra.fabric.resources import (
     ConnectionProvider,
     PipelineProvider,

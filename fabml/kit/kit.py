@@ -1,0 +1,63 @@
+"""Writes the Fabric kit: the sheet, the pipeline definition, the M function, REST bodies."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from fabml.kit import sheet
+from infra.fabric import dataflow, requests
+from infra.fabric.outputs import StackOutputs
+from infra.fabric.pipeline import pipeline_content
+
+
+@dataclass(frozen=True)
+class KitOptions:
+    ml_connection_id: str | None = None
+    ml_execution_type: str = "BatchEndpoint"
+    shortcut_name: str = "heart-scoring"
+    connection_name: str = "fabml-data-lake"
+    connection_id: str = "<Fabric connection ID of the data lake connection>"
+    batch_size: int = dataflow.DEFAULT_BATCH_SIZE
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, indent=2) + "\n"
+
+
+def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
+    dfs, container = outputs["storageDfsUrl"], outputs["dataContainerName"]
+    folder = outputs["jobInputUri"].split("/paths/", 1)[-1]
+    return {
+        "connection-sheet.md": sheet.markdown(outputs),
+        "connection-sheet.html": sheet.page(outputs),
+        "pipeline-content.json": _json(
+            pipeline_content(outputs, options.ml_connection_id, options.ml_execution_type)
+        ),
+        "dataflow-score.pq": dataflow.score_function(options.batch_size),
+        "dataflow-invoke.pq": dataflow.invocation(outputs, options.batch_size),
+        "rest/create-connection.json": _json(
+            requests.adls_connection(
+                options.connection_name,
+                dfs,
+                container,
+                "ServicePrincipal",
+                tenant_id=outputs["tenantId"],
+                client_id=outputs["servicePrincipalClientId"],
+            )
+        ),
+        "rest/create-shortcut.json": _json(
+            requests.shortcut(options.shortcut_name, dfs, container, folder, options.connection_id)
+        ),
+    }
+
+
+def write_kit(outputs: StackOutputs, out_dir: Path, options: KitOptions) -> list[Path]:
+    written = []
+    for name, text in kit_files(outputs, options).items():
+        path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    return written

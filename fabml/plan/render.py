@@ -1,0 +1,136 @@
+"""The plan as a reviewer reads it: resources, dependency waves, outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fabml.plan.plan import KNOWN_AFTER_DEPLOY, Plan, PlannedResource
+from infra.settings import PLACEHOLDER_GUID
+
+# Per resource type, the inputs a reviewer checks first.
+KEY_INPUTS: dict[str, tuple[str, ...]] = {
+    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
+    "azure-native:storage:StorageAccount": (
+        "accountName",
+        "sku.name",
+        "isHnsEnabled",
+        "allowSharedKeyAccess",
+        "networkRuleSet.defaultAction",
+    ),
+    "azure-native:storage:BlobServiceProperties": ("deleteRetentionPolicy.days",),
+    "azure-native:storage:BlobContainer": ("containerName", "publicAccess"),
+    "azure-native:storage:Blob": ("blobName",),
+    "azure-native:keyvault:Vault": (
+        "vaultName",
+        "properties.enableRbacAuthorization",
+        "properties.softDeleteRetentionInDays",
+        "properties.enablePurgeProtection",
+    ),
+    "azure-native:operationalinsights:Workspace": ("workspaceName", "retentionInDays"),
+    "azure-native:applicationinsights:Component": ("resourceName", "ingestionMode"),
+    "azure-native:machinelearningservices:Workspace": (
+        "workspaceName",
+        "publicNetworkAccess",
+        "managedNetwork.isolationMode",
+    ),
+    "azure-native:monitor:DiagnosticSetting": ("name",),
+    "azure-native:managedidentity:UserAssignedIdentity": ("resourceName",),
+    "azure-native:machinelearningservices:Compute": (
+        "computeName",
+        "properties.properties.vmSize",
+        "properties.properties.vmPriority",
+        "properties.properties.scaleSettings.maxNodeCount",
+        "properties.disableLocalAuth",
+    ),
+    "azure-native:machinelearningservices:Datastore": (
+        "name",
+        "properties.datastoreType",
+        "properties.credentials.credentialsType",
+    ),
+    "azure-native:machinelearningservices:ModelContainer": ("name",),
+    "azure-native:machinelearningservices:ModelVersion": (
+        "name",
+        "version",
+        "properties.modelType",
+    ),
+    "azure-native:machinelearningservices:BatchEndpoint": ("endpointName", "properties.authMode"),
+    "azure-native:machinelearningservices:BatchDeployment": (
+        "deploymentName",
+        "properties.resources.instanceCount",
+        "properties.miniBatchSize",
+        "properties.outputAction",
+        "properties.errorThreshold",
+    ),
+    "azure-native:authorization:RoleDefinition": ("roleName",),
+    "azure-native:authorization:RoleAssignment": ("description", "principalType"),
+    "pulumi-python:dynamic/scoring:DefaultDeployment": ("deployment_name",),
+}
+
+
+def short_type(type_: str) -> str:
+    return type_.removeprefix("azure-native:")
+
+
+def _settings(resource: PlannedResource) -> str:
+    parts = []
+    for path in KEY_INPUTS.get(resource.type, ()):
+        value = resource.input(path)
+        if value is not None:
+            parts.append(f"{path.rsplit('.', 1)[-1]}={value}")
+    if resource.protect:
+        parts.append("PROTECTED")
+    return ", ".join(parts)
+
+
+def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return [
+        indent
+        + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+        + "  "
+        + row[-1]
+        for row in rows
+    ]
+
+
+def output_display(plan: Plan, name: str) -> str:
+    value: Any = plan.outputs[name]
+    if name in plan.secret_outputs:
+        return "[secret]"
+    if PLACEHOLDER_GUID in str(value):
+        return "(placeholder: set it in the stack config before deploying)"
+    if name in plan.known_after_deploy:
+        return KNOWN_AFTER_DEPLOY
+    return str(value)
+
+
+def render_text(plan: Plan) -> str:
+    lines = [f"Offline plan of stack '{plan.stack}' (Pulumi mock runtime: nothing is deployed)"]
+    if plan.placeholders:
+        lines += [
+            "",
+            "Placeholders stand in for config this stack file does not set yet; set them before "
+            "`pulumi up`:",
+            *(
+                f"  pulumi config set --path {key} "
+                + ("<YYYY-MM-DD>" if key == "fabml:expiresOn" else "<id>")
+                for key in plan.placeholders
+            ),
+        ]
+    names = {r.urn: r.name for r in plan.resources}
+    custom = [r for r in plan.resources if r.custom]
+    rows = [["TYPE", "NAME", "PARENT", "SETTINGS"]] + [
+        [short_type(r.type), r.name, names.get(r.parent or "", "-"), _settings(r)]
+        for r in sorted(plan.resources, key=lambda r: (names.get(r.parent or "", ""), r.name))
+    ]
+    lines += [
+        "",
+        f"Resources: {len(custom)} to create, in {len(plan.resources) - len(custom)} components",
+        *_table(rows),
+    ]
+    lines += ["", "Dependency waves (each wave needs only the waves before it):"]
+    for number, wave in enumerate(plan.waves, start=1):
+        lines.append(f"  {number}. " + ", ".join(r.name for r in wave))
+    rows = [["OUTPUT", "VALUE"]] + [[name, output_display(plan, name)] for name in plan.outputs]
+    lines += ["", "Stack outputs:", *_table(rows)]
+    return "\n".join(lines) + "\n"

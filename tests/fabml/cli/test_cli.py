@@ -1,0 +1,75 @@
+"""`fabml plan`: what a user types, what they see, and what a mistake looks like."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fabml.cli.main import main
+from infra.output_names import OUTPUT_NAMES
+
+
+def test_plan_prints_resources_waves_and_outputs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "dev"]) == 0
+    out = capsys.readouterr().out
+    assert "Offline plan of stack 'dev'" in out
+    assert "machinelearningservices:BatchDeployment" in out
+    assert "Dependency waves" in out
+    assert "subscriptionId            (known after deploy)" in out
+    assert "pulumi config set --path fabml:fabric.principalObjectId" in out
+
+
+def test_plan_json_to_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "plans" / "prod.json"
+    assert main(["plan", "--stack", "prod", "--json", "--out", str(target)]) == 0
+    data = json.loads(target.read_text())
+    assert data["stack"] == "prod"
+    assert list(data["outputs"]) == sorted(OUTPUT_NAMES)
+    assert capsys.readouterr().out == ""
+
+
+def test_unknown_stack_names_the_file_and_the_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plan", "--stack", "staging"]) == 2
+    err = capsys.readouterr().err
+    assert "Pulumi.staging.yaml: no such stack file" in err
+    assert "dev, prod" in err
+
+
+def test_malformed_stack_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    broken = tmp_path / "Pulumi.x.yaml"
+    broken.write_text("config: [unclosed\n")
+    assert main(["plan", "--stack", "x", "--config-file", str(broken)]) == 2
+    assert f"{broken}: not valid YAML" in capsys.readouterr().err
+
+
+def test_bad_setting_exits_2_without_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "Pulumi.bad.yaml"
+    config.write_text(
+        "config:\n  fabml:environment: dev\n  fabml:location: swedencentral\n"
+        "  fabml:owner: me\n  fabml:costCenter: c\n  fabml:compute:\n    maxNodes: 500\n"
+    )
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fabml.cli.main",
+            "plan",
+            "--stack",
+            "bad",
+            "--config-file",
+            str(config),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert (
+        "fabml:compute.maxNodes = 500: Input should be less than or equal to 100" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""

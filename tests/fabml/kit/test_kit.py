@@ -1,0 +1,176 @@
+"""`fabml fabric`: the kit's files are complete, correct and parse with the real checkers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from fabml.cli.main import main
+from fabml.kit.kit import KitOptions, kit_files
+from fabml.kit.outputs import OutputsError, from_file, from_plan
+from infra.fabric import requests
+from infra.output_names import OUTPUT_NAMES
+from tests.fabric_spec import FabricSpec
+from tests.node_tools import NODE_MODULES, node_module
+
+SPEC = FabricSpec()
+DEPLOYED = {
+    "subscriptionId": "aaaaaaaa-0000-4000-8000-000000000001",
+    "resourceGroupName": "rg-fabml-dev",
+    "workspaceName": "mlw-fabml-dev-377378",
+    "batchEndpointName": "heart-classifier-dev-377378",
+    "batchDeploymentName": "classifier-sklearn-mlflow",
+    "scoringUri": "https://heart-classifier-dev-377378.swedencentral.inference.ml.azure.com/jobs",
+    "tenantId": "aaaaaaaa-0000-4000-8000-000000000002",
+    "servicePrincipalClientId": "aaaaaaaa-0000-4000-8000-000000000003",
+    "storageAccountName": "stfabmldldev377378",
+    "storageDfsUrl": "https://stfabmldldev377378.dfs.core.windows.net/",
+    "dataContainerName": "scoring",
+    "datastoreName": "trusted_blob",
+    "jobInputUri": "azureml://datastores/trusted_blob/paths/heart-unlabeled",
+    "jobOutputUriExpression": "@concat('azureml://datastores/trusted_blob/paths/predictions/', "
+    "pipeline().RunId, '/predictions.csv')",
+    "computeIdentityClientId": "aaaaaaaa-0000-4000-8000-000000000004",
+    "jobMiniBatchSize": "2",
+    "jobComputeInstanceCount": "1",
+}
+
+
+@pytest.fixture
+def outputs_file(tmp_path: Path) -> Path:
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(DEPLOYED))
+    return path
+
+
+def test_kit_from_deployed_outputs(outputs_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kit"
+    assert (
+        main(
+            [
+                "fabric",
+                "--stack",
+                "dev",
+                "--outputs",
+                str(outputs_file),
+                "--out",
+                str(out),
+                "--ml-connection-id",
+                "aaaaaaaa-0000-4000-8000-000000000009",
+            ]
+        )
+        == 0
+    )
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert names == {
+        "connection-sheet.md",
+        "connection-sheet.html",
+        "pipeline-content.json",
+        "dataflow-score.pq",
+        "dataflow-invoke.pq",
+        "rest/create-connection.json",
+        "rest/create-shortcut.json",
+    }
+    sheet = (out / "connection-sheet.md").read_text()
+    for name in OUTPUT_NAMES:
+        if name not in ("storageAccountName", "scoringUri", "computeIdentityClientId"):
+            assert DEPLOYED[name].rstrip("/") in sheet, name
+    assert "Job outputs > output_data" in sheet
+    assert "&lt;" not in sheet
+    page = (out / "connection-sheet.html").read_text()
+    assert "@concat(&#x27;azureml://datastores/trusted_blob/paths/predictions/&#x27;" in page
+
+
+def test_pipeline_definition_runs_the_batch_endpoint(outputs_file: Path) -> None:
+    files = kit_files(from_file(outputs_file), KitOptions(ml_connection_id="c-1"))
+    [activity] = json.loads(files["pipeline-content.json"])["properties"]["activities"]
+    assert activity["type"] == "AzureMLExecutePipeline"
+    assert activity["externalReferences"] == {"connection": "c-1"}
+    props = activity["typeProperties"]
+    assert props["mlBatchEndpointName"] == DEPLOYED["batchEndpointName"]
+    assert props["jobInputs"]["input_data"] == {
+        "JobInputType": "UriFolder",
+        "Uri": DEPLOYED["jobInputUri"],
+    }
+    output = props["jobOutputs"]["output_data"]
+    assert output["JobOutputType"] == "UriFile"
+    assert output["Uri"] == {"value": DEPLOYED["jobOutputUriExpression"], "type": "Expression"}
+    assert props["jobSettings"] == {"MiniBatchSize": "2", "ComputeInstanceCount": "1"}
+    assert activity["policy"]["timeout"] == "0.02:00:00"
+    assert activity["policy"]["retry"] == 1
+
+
+def test_rest_bodies_match_the_fabric_spec(outputs_file: Path) -> None:
+    files = kit_files(from_file(outputs_file), KitOptions())
+    connection = json.loads(files["rest/create-connection.json"])
+    assert SPEC.check("POST", "https://api.fabric.microsoft.com/v1/connections", connection) == []
+    assert connection["credentialDetails"]["credentials"]["servicePrincipalSecret"] == (
+        requests.SECRET_PLACEHOLDER
+    )
+    shortcut = json.loads(files["rest/create-shortcut.json"])
+    url = (
+        "https://api.fabric.microsoft.com/v1/workspaces/aaaaaaaa-0000-4000-8000-000000000005"
+        "/items/aaaaaaaa-0000-4000-8000-000000000006/shortcuts"
+    )
+    problems = SPEC.check("POST", url, shortcut)
+    # The kit cannot know the connection ID yet: everything else must fit the spec.
+    assert all("connectionId" in p for p in problems)
+    item = requests.pipeline_item("p", json.loads(files["pipeline-content.json"]))
+    assert SPEC.check("POST", url.split("/items", maxsplit=1)[0] + "/dataPipelines", item) == []
+    assert json.loads(base64.b64decode(item["definition"]["parts"][0]["payload"]))["properties"]
+
+
+def test_m_files_parse_and_hold_no_secret(outputs_file: Path, tmp_path: Path) -> None:
+    node_module("@microsoft/powerquery-parser")
+    files = kit_files(from_file(outputs_file), KitOptions(batch_size=250))
+    paths = []
+    for name in ("dataflow-score.pq", "dataflow-invoke.pq"):
+        (tmp_path / name).write_text(files[name])
+        paths.append(str(tmp_path / name))
+    (tmp_path / "broken.pq").write_text("let a = in a")
+    paths.append(str(tmp_path / "broken.pq"))
+    result = subprocess.run(
+        ["node", str(Path(__file__).with_name("mparse.cjs")), str(NODE_MODULES), *paths],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    verdicts = {Path(r["file"]).name: r["ok"] for r in json.loads(result.stdout)}
+    assert verdicts == {"dataflow-score.pq": True, "dataflow-invoke.pq": True, "broken.pq": False}
+    function = files["dataflow-score.pq"]
+    assert function.count("oauth2/v2.0/token") == 1  # one token per refresh, not per row
+    assert "List.Split(Table.ToRows(source), rowsPerRequest)" in function
+    assert 'formatType = "dataframe", orientation = "values", inputs = batch' in function
+    assert "status = 429 or status = 503" in function
+    assert "ClientSecret" in files["dataflow-invoke.pq"]
+    assert "250" in files["dataflow-invoke.pq"]
+
+
+def test_kit_from_the_offline_plan_marks_unknown_values() -> None:
+    outputs = from_plan("dev")
+    assert {"subscriptionId", "tenantId", "servicePrincipalClientId"} <= outputs.unknown
+    assert outputs.shown("subscriptionId").endswith("(known after deploy)")
+    assert "(known after deploy)" in kit_files(outputs, KitOptions())["connection-sheet.md"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("[1]", "expected a JSON object"),
+        ("{", "not JSON"),
+        ('{"tenantId": "x"}', "missing stack output(s): subscriptionId"),
+    ],
+)
+def test_bad_outputs_files_are_named(tmp_path: Path, content: str | None, message: str) -> None:
+    path = tmp_path / "outputs.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(OutputsError, match=re.escape(message)):
+        from_file(path)

@@ -1,0 +1,94 @@
+"""The offline runner as users meet it: shipped stacks pass, a bad stack fails as expected."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fabml.cli.main import main
+from fabml.plan.policy_check import check_plan
+from fabml.plan.runner import plan_stack, run_plan
+from fabml.plan.stack_file import STACKS_DIR, stack_names
+from tests.conftest import FABRIC, config_for
+
+
+@pytest.mark.parametrize("stack", stack_names(STACKS_DIR))
+def test_shipped_stacks_pass_their_environment(stack: str) -> None:
+    report = check_plan(plan_stack(stack))
+    assert report.verdicts == []
+    assert report.environment == plan_stack(stack).environment
+
+
+def test_a_deliberately_bad_stack_fails_with_the_expected_rules() -> None:
+    # Valid settings, bad policy: a big cluster and a purgeable vault in prod.
+    bad = config_for(
+        "prod",
+        fabric={**FABRIC, "workspaceId": "33333333-3333-3333-3333-333333333333"},
+        compute={"maxNodes": 40},
+        workspace={"purgeProtection": False},
+    )
+    report = check_plan(run_plan(bad))
+    assert {(v.rule.name, v.resource, v.level) for v in report.verdicts} == {
+        ("ml-compute-scale", "compute-cluster", "mandatory"),
+        ("keyvault-purge-protection-in-prod", "ml-key-vault", "mandatory"),
+    }
+
+
+def test_dev_hygiene_rules_are_advisory() -> None:
+    report = check_plan(run_plan(config_for("dev", fabric=FABRIC, compute={"maxNodes": 8})))
+    assert [(v.rule.name, v.level) for v in report.verdicts] == [("ml-compute-scale", "mandatory")]
+    # A dev plan judged by prod's rules shows what promotion would need.
+    strict = check_plan(run_plan(config_for("dev", fabric=FABRIC)), "prod")
+    assert {v.rule.name for v in strict.mandatory} == {
+        "storage-network-default-deny",
+        "ml-managed-network-in-prod",
+        "keyvault-purge-protection-in-prod",
+    }
+
+
+def test_plan_exits_1_on_a_mandatory_violation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stack_file = tmp_path / "Pulumi.big.yaml"
+    stack_file.write_text(
+        "config:\n  fabml:environment: dev\n  fabml:location: swedencentral\n"
+        "  fabml:owner: me\n  fabml:costCenter: c\n  fabml:compute:\n    maxNodes: 9\n"
+    )
+    assert main(["plan", "--stack", "big", "--config-file", str(stack_file)]) == 1
+    out = capsys.readouterr().out
+    assert "[mandatory] ml-compute-scale on compute-cluster: maxNodeCount is 9" in out
+    assert "fix: set fabml:compute.maxNodes within the cap" in out
+
+
+def test_policy_check_reads_a_saved_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "dev.json"
+    assert main(["plan", "--stack", "dev", "--json", "--out", str(saved)]) == 0
+    assert main(["policy", "check", str(saved)]) == 0
+    assert "Policy verdicts (dev): " in capsys.readouterr().out
+    assert main(["policy", "check", str(saved), "--environment", "prod"]) == 1
+    assert "keyvault-purge-protection-in-prod" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such file"),
+        ("{not json", "not JSON"),
+        (json.dumps({"resources": []}), "not a `fabml plan --json` file"),
+    ],
+)
+def test_policy_check_names_a_bad_plan_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, message: str
+) -> None:
+    path = tmp_path / "plan.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["policy", "check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err
+    assert message in err
+    assert "Traceback" not in err

@@ -1,0 +1,127 @@
+"""Scoring through a Fabric ML model endpoint: one token, batches, throttling handled."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fabml.cli.main import main
+from fabml.scoring.score_client import EndpointScorer, read_rows
+from infra.clients.fabric import FabricClient
+from tests.conftest import DATA
+from tests.fabric_spec import FabricSpec
+from tests.local_server import JsonHandler, serving
+
+SAMPLE = DATA / "heart-unlabeled-0.csv"
+WORKSPACE = "11111111-aaaa-4aaa-8aaa-111111111111"
+MODEL = "22222222-bbbb-4bbb-8bbb-222222222222"
+SPEC = FabricSpec()
+
+
+class Endpoint:
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+        self.busy: list[int] = []  # statuses to answer first, e.g. [429, 503]
+
+
+@pytest.fixture
+def endpoint() -> Iterator[tuple[Endpoint, str]]:
+    state = Endpoint()
+
+    class Handler(JsonHandler):
+        def do_POST(self) -> None:
+            body = self.read_json()
+            state.problems += SPEC.check(
+                "POST", f"https://api.fabric.microsoft.com{self.path}", body
+            )
+            if state.busy:
+                self.send_json(
+                    state.busy.pop(0),
+                    {"errorCode": "Busy", "message": "later"},
+                    {"Retry-After": "0"},
+                )
+                return
+            state.requests.append(body)
+            predictions = [[row[0] % 2] for row in body["inputs"]]
+            self.send_json(
+                200,
+                {"formatType": "dataframe", "orientation": "values", "predictions": predictions},
+            )
+
+    with serving(Handler) as base:
+        yield state, f"{base}/v1"
+
+
+def _cli(*extra: str) -> int:
+    return main(
+        ["score-endpoint", str(SAMPLE), "--workspace-id", WORKSPACE, "--model-id", MODEL, *extra]
+    )
+
+
+def _scorer(base: str, batch: int, tokens: list[str]) -> EndpointScorer:
+    def token(scope: str) -> str:
+        tokens.append(scope)
+        return "t"
+
+    client = FabricClient(base_url=base, token=token, sleep=lambda s: None)
+    return EndpointScorer(client, WORKSPACE, MODEL, batch)
+
+
+def test_rows_go_in_batches_with_one_token(endpoint: tuple[Endpoint, str]) -> None:
+    state, base = endpoint
+    _, rows = read_rows(SAMPLE)
+    tokens: list[str] = []
+    scorer = _scorer(base, 30, tokens)
+    predictions = scorer.score(rows)
+    assert predictions == [row[0] % 2 for row in rows]
+    assert tokens == ["https://api.fabric.microsoft.com/.default"]
+    assert [len(r["inputs"]) for r in state.requests] == [30, 30, 30, 10]
+    assert scorer.requests == math.ceil(len(rows) / 30)
+    assert state.requests[0]["formatType"] == "dataframe"
+    assert state.requests[0]["inputs"][0] == [63, 1, 1, 145, 233, 1, 2, 150, 0, 2.3, 3, 0, "fixed"]
+    assert state.problems == []
+
+
+def test_throttling_and_unavailability_are_retried(endpoint: tuple[Endpoint, str]) -> None:
+    state, base = endpoint
+    state.busy = [429, 503]
+    _, rows = read_rows(SAMPLE)
+    assert len(_scorer(base, 500, []).score(rows)) == 100
+    assert len(state.requests) == 1
+
+
+def test_cli_writes_rows_with_predictions(
+    endpoint: tuple[Endpoint, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, base = endpoint
+
+    class Credential:
+        def get_token(self, scope: str) -> Any:
+            return type("Token", (), {"token": "t"})()
+
+    import azure.identity
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Credential)
+    out = tmp_path / "scored.csv"
+    assert _cli("--batch-size", "40", "--out", str(out), "--api-url", base) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0].endswith(",thal,prediction")
+    assert len(lines) == 101
+    assert "1 token request(s) and 3 score request(s)" in capsys.readouterr().err
+
+
+def test_secrets_never_come_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _cli("--client-id", "x") == 2
+    assert "FABML_CLIENT_SECRET" in capsys.readouterr().err
+    assert (
+        main(["score-endpoint", "nope.csv", "--workspace-id", WORKSPACE, "--model-id", MODEL]) == 2
+    )
+    assert "nope.csv: no such file" in capsys.readouterr().err
