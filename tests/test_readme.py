@@ -14,6 +14,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -213,46 +214,22 @@ def test_invocation_reads_inputs_from_the_repository_and_writes_only_in_its_fold
     fabml = Path("/venv/bin/fabml")
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "prod.json").write_text("{}")
+    call = partial(invocation, fabml=fabml, cwd=tmp_path, repo=REPO)
 
-    scored = invocation(
-        "bin/fabml score-local data/heart-unlabeled-0.csv --out /tmp/scored",
-        fabml=fabml,
-        cwd=tmp_path,
-        repo=REPO,
-    )
-    assert scored.argv == [
-        str(fabml),
-        "score-local",
-        str(REPO / "data" / "heart-unlabeled-0.csv"),
-        "--out",
-        str(tmp_path / "scored"),
-    ]
+    scored = call("bin/fabml score-local data/heart-unlabeled-0.csv --out /tmp/scored")
+    data = str(REPO / "data" / "heart-unlabeled-0.csv")
+    assert scored.argv == [str(fabml), "score-local", data, "--out", str(tmp_path / "scored")]
     assert scored.outputs == [tmp_path / "scored"]
 
-    check = invocation(
-        "bin/fabml policy check plans/prod.json", fabml=fabml, cwd=tmp_path, repo=REPO
-    )
+    check = call("bin/fabml policy check plans/prod.json")
     assert check.argv[-1] == str(tmp_path / "plans" / "prod.json")  # an earlier command's
 
-    redirected = invocation(
-        "bin/fabml plan --stack dev --json --out=a.json > b.txt",
-        fabml=fabml,
-        cwd=tmp_path,
-        repo=REPO,
-    )
-    assert redirected.argv == [
-        str(fabml),
-        "plan",
-        "--stack",
-        "dev",
-        "--json",
-        f"--out={tmp_path / 'a.json'}",
-    ]
+    redirected = call("bin/fabml plan --stack dev --json --out=a.json > b.txt")
+    out = f"--out={tmp_path / 'a.json'}"
+    assert redirected.argv == [str(fabml), "plan", "--stack", "dev", "--json", out]
     assert redirected.stdout == tmp_path / "b.txt"
 
     with pytest.raises(ValueError, match="outside a temporary folder"):
-        invocation(
-            "bin/fabml plan --stack dev --out /etc/plan", fabml=fabml, cwd=tmp_path, repo=REPO
-        )
+        call("bin/fabml plan --stack dev --out /etc/plan")
     with pytest.raises(ValueError, match="not an offline command"):
-        invocation("pulumi up", fabml=fabml, cwd=tmp_path, repo=REPO)
+        call("pulumi up")
