@@ -14,7 +14,8 @@ from fabml.plan.mocks import SECRET_MASK, PlanMocks, RecordingMonitor
 from fabml.plan.plan import Plan, PlannedResource
 from fabml.plan.stack_file import StackConfig, read_stack_config
 from infra import placeholder
-from infra.settings import PROJECT, load_offline_settings
+from infra.project import PROJECT
+from infra.settings import load_offline_settings
 from infra.stack import build
 
 
