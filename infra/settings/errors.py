@@ -52,6 +52,9 @@ def describe(error: Mapping[str, Any], root: type[BaseModel]) -> str:
     if kind == "string_pattern_mismatch":
         field = _field_for(root, loc)
         message = field.description if field is not None and field.description else message
+    if kind == "model_type":
+        # pydantic names the model class here, which means nothing in a stack file.
+        message = "Input should be a valid dictionary"
     return f"{key} = {shown}: {message}"
 
 
