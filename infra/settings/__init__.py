@@ -1,11 +1,12 @@
 """Typed stack settings: the one place configuration is read, defaulted and validated.
 
-stack_settings.py  the stack model, composed from the components' config models
-profiles.py        what dev, sandbox and prod default differently (typed)
-checks.py          rules across sections
-loading.py         config map -> StackSettings, for a deployment or the offline plan
-offline.py         the placeholders the offline plan fills in for unset identities
-errors.py          SettingsError and the wording of each problem
+- stack_settings.py: the stack model, composed from the components' config models, and the
+  rules across sections;
+- profiles.py: what dev, sandbox and prod default differently (typed);
+- loading.py: config map -> StackSettings, for a deployment or the offline plan;
+- offline.py: the placeholders the offline plan fills in for unset identities;
+- errors.py: SettingsError and the wording of each problem;
+- reference.py: the README's settings table, from the models' descriptions.
 """
 
 from infra.placeholder import UNSET_DATE as PLACEHOLDER_EXPIRY
