@@ -119,10 +119,6 @@ class StackSettings(BaseSettings):
         return Names.for_stack(self.stack, suffix=self.name_suffix, model=self.model.name)
 
     @property
-    def endpoint_name(self) -> str:
-        return self.deployment.endpoint_name or self.names.batch_endpoint
-
-    @property
     def tags(self) -> dict[str, str]:
         tags = {
             "project": PROJECT,
