@@ -11,12 +11,11 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from infra.settings import StackSettings
+from infra.project import PROJECT
 
-PROJECT = "fabml"
+DEFAULT_MODEL = "heart-classifier"
 
 
 def stable_suffix(project: str, stack: str, length: int = 6) -> str:
@@ -36,16 +35,30 @@ def _alnum(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+class _Named(Protocol):
+    @property
+    def names(self) -> Names: ...
+
+
 @dataclass(frozen=True)
 class Names:
+    """Every Azure name of one stack, made from plain values (no settings object)."""
+
     stack: str
     suffix: str
-    model: str = "heart-classifier"
+    model: str = DEFAULT_MODEL
 
     @classmethod
-    def of(cls, settings: StackSettings) -> Names:
-        suffix = settings.name_suffix or stable_suffix(PROJECT, settings.stack)
-        return cls(stack=settings.stack, suffix=suffix, model=settings.model.name)
+    def for_stack(
+        cls, stack: str, *, suffix: str | None = None, model: str = DEFAULT_MODEL
+    ) -> Names:
+        """The names of `stack`; without a suffix, the stable hash of project and stack."""
+        return cls(stack=stack, suffix=suffix or stable_suffix(PROJECT, stack), model=model)
+
+    @classmethod
+    def of(cls, settings: _Named) -> Names:
+        """Kept for callers written before `StackSettings.names`; prefer that property."""
+        return settings.names
 
     def _hyphenated(self, prefix: str, limit: int, *, suffixed: bool = True) -> str:
         tail = f"-{self.suffix}" if suffixed else ""

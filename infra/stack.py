@@ -23,13 +23,11 @@ from infra.components.scoring import BatchScoring
 from infra.components.workspace import MlWorkspace
 from infra.fabric.outputs import StackOutputs
 from infra.fabric.pipeline import pipeline_content
-from infra.naming import Names
 from infra.settings import StackSettings
 from infra.uris import job_input_uri, job_output_uri_expression
 
 
 def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
-    names = Names.of(settings)
     client = authorization.get_client_config_output()
 
     if settings.existing_resource_group is not None:
@@ -39,7 +37,7 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
     else:
         group = resources.ResourceGroup(
             "resource-group",
-            resource_group_name=names.resource_group,
+            resource_group_name=settings.names.resource_group,
             location=settings.location,
             tags=settings.tags,
             opts=pulumi.ResourceOptions(protect=settings.protection.protect_stateful),
@@ -48,74 +46,42 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
 
     ctx = StackContext(
         resource_group_name=resource_group_name,
+        resource_group_id=pulumi.Output.all(client.subscription_id, resource_group_name).apply(
+            lambda p: f"/subscriptions/{p[0]}/resourceGroups/{p[1]}"
+        ),
         location=settings.location,
         tags=settings.tags,
-        names=names,
+        names=settings.names,
         subscription_id=client.subscription_id,
         tenant_id=client.tenant_id,
         protect_stateful=settings.protection.protect_stateful,
     )
-    resource_group_id = pulumi.Output.all(client.subscription_id, resource_group_name).apply(
-        lambda p: f"/subscriptions/{p[0]}/resourceGroups/{p[1]}"
-    )
 
-    fabric_tenant = settings.fabric.tenant_id or client.tenant_id
+    fabric = settings.fabric
     lake = DataLake(
         "data-lake",
         settings.data_lake,
         ctx,
-        fabric_workspace_id=settings.fabric.workspace_id,
-        fabric_tenant_id=fabric_tenant,
+        fabric_workspace_id=fabric.workspace_id,
+        fabric_tenant_id=fabric.tenant_id or ctx.tenant_id,
         shared_key_access=settings.datastore.auth == "accountKey",
     )
     ml = MlWorkspace(
-        "ml",
-        settings.workspace,
-        ctx,
-        data_lake_id=lake.account.id,
-        fabric_invokes_endpoint=settings.fabric.invokes_endpoint,
+        "ml", settings.workspace, ctx, lake=lake, fabric_invokes_endpoint=fabric.invokes_endpoint
     )
-    compute = BatchCompute(
-        "compute",
-        settings.compute,
-        ctx,
-        workspace_name=ml.workspace.name,
-        data_lake_id=lake.account.id,
-        workspace_storage_id=ml.storage.id,
-        no_public_ip=settings.workspace.managed_network != "Disabled",
-    )
-    model = RegisteredModel(
-        "model",
-        settings.model,
-        ctx,
-        workspace_name=ml.workspace.name,
-        workspace_storage_name=ml.storage.name,
-    )
+    compute = BatchCompute("compute", settings.compute, ctx, workspace=ml, lake=lake)
+    model = RegisteredModel("model", settings.model, ctx, workspace=ml)
     scoring = BatchScoring(
-        "scoring",
-        settings.deployment,
-        ctx,
-        endpoint_name=settings.endpoint_name,
-        workspace_name=ml.workspace.name,
-        compute_id=compute.cluster.id,
-        model_version_id=model.version.id,
+        "scoring", settings.deployment, ctx, workspace=ml, compute=compute, model=model
     )
-    datastore = FabricDatastore(
-        "datastore",
-        settings.datastore,
-        ctx,
-        workspace_name=ml.workspace.name,
-        account_name=lake.account.name,
-        container_name=lake.container.name,
-    )
+    datastore = FabricDatastore("datastore", settings.datastore, ctx, workspace=ml, lake=lake)
     FabricAccess(
         "fabric-access",
         settings.access,
         ctx,
-        principal_object_id=settings.fabric.principal_object_id,
-        resource_group_id=resource_group_id,
-        workspace_id=ml.workspace.id,
-        data_lake_id=lake.account.id,
+        principal_object_id=fabric.principal_object_id,
+        workspace=ml,
+        lake=lake,
     )
 
     lake_settings = settings.data_lake
@@ -143,15 +109,15 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
         "jobComputeInstanceCount": str(settings.deployment.instance_count),
     }
     if settings.fabric.enabled:
-        outputs.update(_fabric_side(settings, ctx, outputs, fabric_tenant))
+        outputs.update(_fabric_side(settings, ctx, lake, outputs))
     return outputs
 
 
 def _fabric_side(
     settings: StackSettings,
     ctx: StackContext,
+    lake: DataLake,
     outputs: dict[str, pulumi.Input[str]],
-    tenant_id: pulumi.Input[str],
 ) -> dict[str, pulumi.Input[str]]:
     """The optional Fabric items, whose pipeline definition is made from the stack outputs."""
     fabric = settings.fabric
@@ -170,10 +136,7 @@ def _fabric_side(
         "fabric",
         fabric,
         ctx,
-        dfs_url=outputs["storageDfsUrl"],
-        container=outputs["dataContainerName"],
-        input_folder=settings.data_lake.input_folder,
-        tenant_id=tenant_id,
+        lake=lake,
         client_secret=None if secret is None else pulumi.Output.secret(secret.get_secret_value()),
         pipeline_content=content,
     )

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from infra import placeholder
+
 Level = Literal["mandatory", "advisory", "disabled"]
 ENVIRONMENTS = ("dev", "sandbox", "prod")
 
@@ -28,7 +30,7 @@ SECRET_MASK = "[secret]"
 
 
 def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("<") and value.endswith(">")
+    return placeholder.is_after_deploy(value)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from infra import placeholder
 from infra.errors import UserError
 from infra.fabric.outputs import StackOutputs
 from infra.output_names import OUTPUT_NAMES
@@ -41,6 +42,6 @@ def from_plan(stack: str) -> StackOutputs:
 
     plan = plan_stack(stack)
     unknown = frozenset(plan.known_after_deploy) | {
-        name for name, value in plan.outputs.items() if "00000000-0000" in str(value)
+        name for name, value in plan.outputs.items() if placeholder.is_unset(value)
     }
     return _checked(dict(plan.outputs), f"offline plan of stack {stack}", unknown)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from infra import placeholder
 from infra.fabric.outputs import StackOutputs
 
 
@@ -53,11 +54,16 @@ def entries(outputs: StackOutputs) -> list[Entry]:
 
 def _intro(outputs: StackOutputs) -> str:
     note = (
-        " Values marked (known after deploy) come from the offline plan: run the kit again with "
-        "`--outputs` after `pulumi up`."
+        f" Values marked {placeholder.Kind.AFTER_DEPLOY.label} come from the offline plan: run "
+        "the kit again with `--outputs` after `pulumi up`."
         if outputs.unknown
         else ""
     )
+    if any(placeholder.is_unset(outputs[name]) for name in outputs.unknown):
+        note += (
+            f" Values marked {placeholder.Kind.SETTING.label} stand in for settings the stack "
+            "file lacks."
+        )
     return f"Values from {outputs.source}; the datastore is `{outputs['datastoreName']}`.{note}"
 
 

@@ -17,10 +17,11 @@ from google.protobuf import struct_pb2
 from pulumi.runtime import Mocks, rpc
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
-from infra.settings import REPO_ROOT
+from infra import placeholder
+from infra.project import REPO_ROOT
 
-SUBSCRIPTION = "<subscriptionId>"
-TENANT = "<tenantId>"
+SUBSCRIPTION = placeholder.after_deploy("subscriptionId")
+TENANT = placeholder.after_deploy("tenantId")
 STACK_TYPE = "pulumi:pulumi:Stack"
 DYNAMIC_PROVIDER_INPUT = "__provider"
 
@@ -71,24 +72,16 @@ ARM_IDS: dict[str, tuple[str, str]] = {
 
 
 class PlanMocks(Mocks):
-    def __init__(self) -> None:
-        self.placeholders: set[str] = {SUBSCRIPTION, TENANT}
-
-    def _placeholder(self, text: str) -> str:
-        value = f"<{text}>"
-        self.placeholders.add(value)
-        return value
-
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         if args.token == "azure-native:authorization:getClientConfig":
             return {
                 "subscriptionId": SUBSCRIPTION,
                 "tenantId": TENANT,
-                "clientId": self._placeholder("deployer.clientId"),
-                "objectId": self._placeholder("deployer.objectId"),
+                "clientId": placeholder.after_deploy("deployer.clientId"),
+                "objectId": placeholder.after_deploy("deployer.objectId"),
             }, []
         if args.token == "azure-native:storage:listStorageAccountKeys":
-            key = self._placeholder(f"{args.args.get('accountName')}.key1")
+            key = placeholder.after_deploy(f"{args.args.get('accountName')}.key1")
             return {"keys": [{"keyName": "key1", "value": key, "permissions": "FULL"}]}, []
         return {}, []
 
@@ -134,7 +127,7 @@ class PlanMocks(Mocks):
 
             # Outputs a dynamic provider fills in at create time (IDs of Fabric items).
             for key in COMPUTED_OUTPUTS.get(args.typ, ()):
-                state[key] = self._placeholder(f"{args.name}.{key}")
+                state[key] = placeholder.after_deploy(f"{args.name}.{key}")
             return f"{args.name}-id", state
         if token in ARM_IDS:
             template, name_key = ARM_IDS[token]
@@ -160,8 +153,8 @@ class PlanMocks(Mocks):
             }
         if token == "managedidentity:UserAssignedIdentity":
             return {
-                "principalId": self._placeholder(f"{logical}.principalId"),
-                "clientId": self._placeholder(f"{logical}.clientId"),
+                "principalId": placeholder.after_deploy(f"{logical}.principalId"),
+                "clientId": placeholder.after_deploy(f"{logical}.clientId"),
                 "tenantId": TENANT,
             }
         if token == "machinelearningservices:BatchEndpoint":
@@ -176,7 +169,7 @@ class PlanMocks(Mocks):
 
 class _Defaulting(dict):
     def __missing__(self, key: str) -> str:
-        return f"<{key}>"
+        return placeholder.after_deploy(key)
 
 
 @dataclass

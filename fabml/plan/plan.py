@@ -7,8 +7,6 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
-KNOWN_AFTER_DEPLOY = "(known after deploy)"
-
 
 @dataclass(frozen=True)
 class PlannedResource:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fabml.plan.plan import KNOWN_AFTER_DEPLOY, Plan, PlannedResource
-from infra.settings import PLACEHOLDER_GUID
+from fabml.plan.plan import Plan, PlannedResource
+from infra import placeholder
 
 # Per resource type, the inputs a reviewer checks first.
 KEY_INPUTS: dict[str, tuple[str, ...]] = {
@@ -97,10 +97,10 @@ def output_display(plan: Plan, name: str) -> str:
     value: Any = plan.outputs[name]
     if name in plan.secret_outputs:
         return "[secret]"
-    if PLACEHOLDER_GUID in str(value):
-        return "(placeholder: set it in the stack config before deploying)"
+    if placeholder.is_unset(value):
+        return placeholder.Kind.SETTING.label
     if name in plan.known_after_deploy:
-        return KNOWN_AFTER_DEPLOY
+        return placeholder.Kind.AFTER_DEPLOY.label
     return str(value)
 
 

@@ -13,7 +13,9 @@ from pulumi.runtime.sync_await import _sync_await
 from fabml.plan.mocks import SECRET_MASK, PlanMocks, RecordingMonitor
 from fabml.plan.plan import Plan, PlannedResource
 from fabml.plan.stack_file import StackConfig, read_stack_config
-from infra.settings import PROJECT, load_offline_settings
+from infra import placeholder
+from infra.project import PROJECT
+from infra.settings import load_offline_settings
 from infra.stack import build
 
 
@@ -51,7 +53,7 @@ def run_plan(config: StackConfig) -> Plan:
     for name, (value, is_secret) in resolved.items():
         if is_secret:
             secret.append(name)
-        elif any(p in str(value) for p in mocks.placeholders):
+        elif placeholder.kind_of(str(value)) is placeholder.Kind.AFTER_DEPLOY:
             known_after.append(name)
         outputs[name] = SECRET_MASK if is_secret else value
 

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from infra.errors import UserError
-from infra.settings import REPO_ROOT
+from infra.project import REPO_ROOT
 
 STACKS_DIR = REPO_ROOT / "stacks"
 SECRET_PLACEHOLDER = "[secret]"

@@ -1,1 +1,2 @@
-"""One ComponentResource per concern; each takes its settings section and the shared context."""
+"""One ComponentResource per concern, each beside its pydantic config model; a component takes
+its config, the shared context and the components it depends on."""

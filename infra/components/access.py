@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pulumi
 from pulumi_azure_native import authorization
+from pydantic import Field
 
+from infra.components.config import Section
 from infra.components.context import StackContext
+from infra.components.data_lake import DataLake
 from infra.components.roles import AZUREML_DATA_SCIENTIST, STORAGE_DATA_ROLES, grant
+from infra.components.workspace import MlWorkspace
 from infra.naming import stable_uuid
-from infra.settings import AccessSettings
 
 # Learn, "Authorization on batch endpoints": the least a caller needs to start batch jobs.
 INVOKE_ACTIONS = tuple(
@@ -53,22 +58,37 @@ INVOKE_ACTIONS = tuple(
 )
 
 
+class AccessConfig(Section):
+    """`fabml:access`: the Fabric principal's roles."""
+
+    invoke_role: Literal["custom", "dataScientist"] = Field(
+        default="custom",
+        description="Role that lets the Fabric principal invoke the endpoint: a least-privilege "
+        "custom role scoped to the resource group, or the built-in AzureML Data Scientist.",
+    )
+    data_role: Literal["reader", "contributor"] = Field(
+        default="contributor",
+        description="Data role of the Fabric principal on the data lake: contributor lets jobs "
+        "it starts write predictions.",
+    )
+
+
 class FabricAccess(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: AccessSettings,
+        config: AccessConfig,
         ctx: StackContext,
         *,
         principal_object_id: str,
-        resource_group_id: pulumi.Input[str],
-        workspace_id: pulumi.Input[str],
-        data_lake_id: pulumi.Input[str],
+        workspace: MlWorkspace,
+        lake: DataLake,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fabml:access:FabricAccess", name, None, opts)
+        resource_group_id = ctx.resource_group_id
 
-        if settings.invoke_role == "custom":
+        if config.invoke_role == "custom":
             # Custom roles are assignable at resource-group scope at the narrowest; the
             # assignment itself is on the workspace only.
             role = authorization.RoleDefinition(
@@ -90,7 +110,7 @@ class FabricAccess(pulumi.ComponentResource):
 
         self.invoke = grant(
             f"{name}-invoke-endpoint",
-            scope=workspace_id,
+            scope=workspace.workspace.id,
             principal_id=principal_object_id,
             role_definition_id=invoke_role_id,
             description="Fabric's service principal invokes the batch endpoint.",
@@ -99,9 +119,9 @@ class FabricAccess(pulumi.ComponentResource):
         # With a credential-less datastore, the caller's identity reads inputs and writes outputs.
         self.data = grant(
             f"{name}-data-lake-access",
-            scope=data_lake_id,
+            scope=lake.account.id,
             principal_id=principal_object_id,
-            role_definition_id=ctx.role_definition_id(STORAGE_DATA_ROLES[settings.data_role]),
+            role_definition_id=ctx.role_definition_id(STORAGE_DATA_ROLES[config.data_role]),
             description="Fabric's service principal reads scoring data and writes predictions.",
             parent=self,
         )

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import managedidentity
+from pydantic import Field
 
+from infra.components.config import Section
 from infra.components.context import StackContext
+from infra.components.data_lake import DataLake
 from infra.components.roles import STORAGE_BLOB_DATA_READER, STORAGE_DATA_ROLES, grant
-from infra.settings import ComputeSettings
+from infra.components.workspace import MlWorkspace
+
+
+class ComputeProfile(Section):
+    """What the environment profile decides for the cluster."""
+
+    vm_size: str = Field(
+        pattern=r"^Standard_[A-Za-z0-9_]+$", description="VM size of the cluster's nodes."
+    )
+    low_priority: bool = Field(description="Use low-priority (preemptible) nodes.")
+    max_nodes: int = Field(ge=1, le=100, description="Maximum nodes; the minimum is always 0.")
+
+
+class ComputeConfig(ComputeProfile):
+    """`fabml:compute`: the batch cluster."""
+
+    name: str = Field(
+        default="batch-cluster",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9-]{1,15}$",
+        description="Cluster name: 2-16 letters, digits, hyphens; starts with a letter.",
+    )
+    idle_seconds_before_scale_down: int = Field(
+        default=120,
+        ge=60,
+        le=900,
+        description="Idle time before nodes are released (60-900 s, the landing-zone cap).",
+    )
+    data_role: Literal["reader", "contributor"] = Field(
+        default="contributor",
+        description="Data role of the compute identity on the data lake: contributor when "
+        "outputs are written through the mount (the batch deployment does), reader otherwise.",
+    )
 
 
 class BatchCompute(pulumi.ComponentResource):
@@ -18,16 +54,16 @@ class BatchCompute(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: ComputeSettings,
+        config: ComputeConfig,
         ctx: StackContext,
         *,
-        workspace_name: pulumi.Input[str],
-        data_lake_id: pulumi.Input[str],
-        workspace_storage_id: pulumi.Input[str],
-        no_public_ip: bool,
+        workspace: MlWorkspace,
+        lake: DataLake,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fabml:compute:BatchCompute", name, None, opts)
+        # Nodes without public IPs need the managed network's outbound path.
+        no_public_ip = workspace.config.managed_network != "Disabled"
 
         self.identity = managedidentity.UserAssignedIdentity(
             f"{name}-identity",
@@ -40,8 +76,8 @@ class BatchCompute(pulumi.ComponentResource):
 
         self.cluster = ml.Compute(
             f"{name}-cluster",
-            compute_name=settings.name,
-            workspace_name=workspace_name,
+            compute_name=config.name,
+            workspace_name=workspace.workspace.name,
             resource_group_name=ctx.resource_group_name,
             location=ctx.location,
             identity=ml.ManagedServiceIdentityArgs(
@@ -53,16 +89,15 @@ class BatchCompute(pulumi.ComponentResource):
                 description="Runs the batch endpoint's scoring jobs.",
                 disable_local_auth=True,
                 properties=ml.AmlComputePropertiesArgs(
-                    vm_size=settings.vm_size,
-                    vm_priority="LowPriority" if settings.low_priority else "Dedicated",
+                    vm_size=config.vm_size,
+                    vm_priority="LowPriority" if config.low_priority else "Dedicated",
                     os_type="Linux",
                     scale_settings=ml.ScaleSettingsArgs(
                         min_node_count=0,
-                        max_node_count=settings.max_nodes,
-                        node_idle_time_before_scale_down=f"PT{settings.idle_seconds_before_scale_down}S",
+                        max_node_count=config.max_nodes,
+                        node_idle_time_before_scale_down=f"PT{config.idle_seconds_before_scale_down}S",
                     ),
                     remote_login_port_public_access="Disabled",
-                    # Nodes without public IPs need the managed network's outbound path.
                     enable_node_public_ip=not no_public_ip,
                 ),
             ),
@@ -74,16 +109,16 @@ class BatchCompute(pulumi.ComponentResource):
         # and writes predictions through that mount when the role is contributor.
         self.data_lake_access = grant(
             f"{name}-data-lake-access",
-            scope=data_lake_id,
+            scope=lake.account.id,
             principal_id=self.identity.principal_id,
-            role_definition_id=ctx.role_definition_id(STORAGE_DATA_ROLES[settings.data_role]),
+            role_definition_id=ctx.role_definition_id(STORAGE_DATA_ROLES[config.data_role]),
             description="Batch compute mounts the Fabric data lake.",
             parent=self,
         )
         # The registered model lives behind an identity-based datastore on the workspace storage.
         self.model_access = grant(
             f"{name}-model-access",
-            scope=workspace_storage_id,
+            scope=workspace.storage.id,
             principal_id=self.identity.principal_id,
             role_definition_id=ctx.role_definition_id(STORAGE_BLOB_DATA_READER),
             description="Batch compute downloads the registered model.",

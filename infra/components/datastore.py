@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import storage
+from pydantic import Field
 
+from infra.components.config import Section
 from infra.components.context import StackContext
-from infra.settings import DatastoreSettings
+from infra.components.data_lake import DataLake
+from infra.components.workspace import MlWorkspace
+
+
+class DatastoreConfig(Section):
+    """`fabml:datastore`: the datastore Fabric's URIs name."""
+
+    name: str = Field(
+        default="trusted_blob",
+        pattern=r"^[a-zA-Z0-9_]{1,255}$",
+        description="Datastore name the Fabric pipeline's URIs use (letters, digits, underscores).",
+    )
+    auth: Literal["identity", "accountKey"] = Field(
+        default="identity",
+        description="identity: no stored credential, jobs use the caller's and the compute's "
+        "identities. accountKey: the account key is stored in the datastore (a Pulumi secret) "
+        "and the data lake keeps shared-key access on.",
+    )
 
 
 class FabricDatastore(pulumi.ComponentResource):
@@ -16,17 +37,17 @@ class FabricDatastore(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: DatastoreSettings,
+        config: DatastoreConfig,
         ctx: StackContext,
         *,
-        workspace_name: pulumi.Input[str],
-        account_name: pulumi.Input[str],
-        container_name: pulumi.Input[str],
+        workspace: MlWorkspace,
+        lake: DataLake,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fabml:datastore:FabricDatastore", name, None, opts)
+        account_name = lake.account.name
 
-        if settings.auth == "accountKey":
+        if config.auth == "accountKey":
             keys = storage.list_storage_account_keys_output(
                 account_name=account_name, resource_group_name=ctx.resource_group_name
             )
@@ -44,13 +65,13 @@ class FabricDatastore(pulumi.ComponentResource):
         # datastores, and every ADLS Gen2 account is also a blob account.
         self.datastore = ml.Datastore(
             f"{name}-datastore",
-            name=settings.name,
-            workspace_name=workspace_name,
+            name=config.name,
+            workspace_name=workspace.workspace.name,
             resource_group_name=ctx.resource_group_name,
             properties=ml.AzureBlobDatastoreArgs(
                 datastore_type="AzureBlob",
                 account_name=account_name,
-                container_name=container_name,
+                container_name=lake.container.name,
                 endpoint="core.windows.net",
                 protocol="https",
                 credentials=credentials,

@@ -7,12 +7,48 @@ from pathlib import Path
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import storage
+from pydantic import Field, field_validator
 
+from infra.components.config import Section
 from infra.components.context import StackContext
-from infra.settings import ModelSettings
+from infra.components.workspace import MlWorkspace
+from infra.project import REPO_ROOT
 
 MODEL_CONTAINER = "models"
 MODEL_DATASTORE = "model_artifacts"
+
+
+class ModelConfig(Section):
+    """`fabml:model`: the registered MLflow model."""
+
+    name: str = Field(
+        default="heart-classifier",
+        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$",
+        description="Registered model name.",
+    )
+    version: str = Field(
+        default="1",
+        pattern=r"^[0-9]{1,9}$",
+        description="Model version. Azure ML model versions are immutable: bump it whenever "
+        "the model folder changes.",
+    )
+    path: str = Field(
+        default="model/heart-classifier",
+        validate_default=True,
+        description="MLflow model folder, relative to the repository root (must hold MLmodel).",
+    )
+
+    @property
+    def folder(self) -> Path:
+        return (REPO_ROOT / self.path).resolve()
+
+    @field_validator("path")
+    @classmethod
+    def _is_mlflow_folder(cls, path: str) -> str:
+        folder = (REPO_ROOT / path).resolve()
+        if not (folder / "MLmodel").is_file():
+            raise ValueError(f"'{folder}' is not an MLflow model folder (no MLmodel file)")
+        return path
 
 
 def model_files(folder: Path) -> list[Path]:
@@ -26,15 +62,16 @@ class RegisteredModel(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: ModelSettings,
+        config: ModelConfig,
         ctx: StackContext,
         *,
-        workspace_name: pulumi.Input[str],
-        workspace_storage_name: pulumi.Input[str],
+        workspace: MlWorkspace,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fabml:model:RegisteredModel", name, None, opts)
-        prefix = f"{settings.name}/{settings.version}"
+        workspace_name = workspace.workspace.name
+        workspace_storage_name = workspace.storage.name
+        prefix = f"{config.name}/{config.version}"
 
         self.container = storage.BlobContainer(
             f"{name}-container",
@@ -44,7 +81,7 @@ class RegisteredModel(pulumi.ComponentResource):
             public_access=storage.PublicAccess.NONE,
             opts=ctx.child(self),
         )
-        folder = settings.folder
+        folder = config.folder
         self.blobs = [
             storage.Blob(
                 f"{name}-file-{path.relative_to(folder).as_posix().replace('/', '-')}",
@@ -79,7 +116,7 @@ class RegisteredModel(pulumi.ComponentResource):
 
         self.container_asset = ml.ModelContainer(
             f"{name}-registration",
-            name=settings.name,
+            name=config.name,
             workspace_name=workspace_name,
             resource_group_name=ctx.resource_group_name,
             properties=ml.ModelContainerPropertiesArgs(
@@ -100,13 +137,13 @@ class RegisteredModel(pulumi.ComponentResource):
         self.version = ml.ModelVersion(
             f"{name}-version",
             name=self.container_asset.name,
-            version=settings.version,
+            version=config.version,
             workspace_name=workspace_name,
             resource_group_name=ctx.resource_group_name,
             properties=ml.ModelVersionPropertiesArgs(
                 model_type="mlflow_model",
                 model_uri=model_uri,
-                description=f"MLflow model folder {settings.path}",
+                description=f"MLflow model folder {config.path}",
                 tags=ctx.tags,
             ),
             # Registration points at the uploaded files: they must exist first.

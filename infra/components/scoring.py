@@ -3,15 +3,69 @@
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
+from pydantic import Field
 
+from infra.components.compute import BatchCompute
+from infra.components.config import Section
 from infra.components.context import StackContext
 from infra.components.default_deployment import DefaultDeployment
-from infra.settings import DeploymentSettings
+from infra.components.model import RegisteredModel
+from infra.components.workspace import MlWorkspace
 
 ENDPOINT_DESCRIPTION = "Heart-classifier batch scoring, invoked by Microsoft Fabric pipelines."
+
+
+class DeploymentProfile(Section):
+    """What the environment profile decides for the deployment."""
+
+    instance_count: int = Field(ge=1, le=100, description="Nodes each job runs on.")
+
+
+class DeploymentConfig(DeploymentProfile):
+    """`fabml:deployment`: the batch endpoint and its deployment."""
+
+    endpoint_name: str | None = Field(
+        default=None,
+        pattern=r"^[a-zA-Z][a-zA-Z0-9-]{2,31}$",
+        description="Batch endpoint name, unique in the region (3-32 letters, digits, hyphens). "
+        "Default: <model>-<stack>-<suffix>.",
+    )
+    name: str = Field(
+        default="classifier-sklearn-mlflow",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9-]{2,31}$",
+        description="Batch deployment name (becomes the endpoint's default deployment).",
+    )
+    max_concurrency_per_instance: int = Field(
+        default=2, ge=1, le=64, description="Parallel scoring processes per node."
+    )
+    mini_batch_size: int = Field(
+        default=2, ge=1, le=1000, description="Files passed to each scoring call."
+    )
+    output_action: Literal["AppendRow", "SummaryOnly"] = Field(
+        default="AppendRow",
+        description="AppendRow writes every prediction to outputFileName; SummaryOnly does not.",
+    )
+    output_file_name: str = Field(
+        default="predictions.csv",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(csv|txt)$",
+        description="File that collects the predictions (a .csv or .txt name).",
+    )
+    max_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed mini-batch.")
+    timeout_seconds: int = Field(
+        default=300, ge=30, le=3600, description="Timeout of one mini-batch call in seconds."
+    )
+    error_threshold: int = Field(
+        default=-1,
+        ge=-1,
+        description="Failed files tolerated before the job fails; -1 tolerates all.",
+    )
+    logging_level: Literal["Info", "Warning", "Debug"] = Field(
+        default="Info", description="Logging level of the scoring job."
+    )
 
 
 class BatchScoring(pulumi.ComponentResource):
@@ -21,20 +75,20 @@ class BatchScoring(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: DeploymentSettings,
+        config: DeploymentConfig,
         ctx: StackContext,
         *,
-        endpoint_name: str,
-        workspace_name: pulumi.Input[str],
-        compute_id: pulumi.Input[str],
-        model_version_id: pulumi.Input[str],
+        workspace: MlWorkspace,
+        compute: BatchCompute,
+        model: RegisteredModel,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fabml:scoring:BatchScoring", name, None, opts)
+        workspace_name = workspace.workspace.name
 
         self.endpoint = ml.BatchEndpoint(
             f"{name}-endpoint",
-            endpoint_name=endpoint_name,
+            endpoint_name=config.endpoint_name or ctx.names.batch_endpoint,
             workspace_name=workspace_name,
             resource_group_name=ctx.resource_group_name,
             location=ctx.location,
@@ -47,7 +101,7 @@ class BatchScoring(pulumi.ComponentResource):
 
         self.deployment = ml.BatchDeployment(
             f"{name}-deployment",
-            deployment_name=settings.name,
+            deployment_name=config.name,
             endpoint_name=self.endpoint.name,
             workspace_name=workspace_name,
             resource_group_name=ctx.resource_group_name,
@@ -55,20 +109,20 @@ class BatchScoring(pulumi.ComponentResource):
             properties=ml.BatchDeploymentPropertiesArgs(
                 description="No-code MLflow deployment: Azure ML builds the scoring environment "
                 "from the model's conda.yaml.",
-                compute=compute_id,
-                model=ml.IdAssetReferenceArgs(reference_type="Id", asset_id=model_version_id),
+                compute=compute.cluster.id,
+                model=ml.IdAssetReferenceArgs(reference_type="Id", asset_id=model.version.id),
                 resources=ml.DeploymentResourceConfigurationArgs(
-                    instance_count=settings.instance_count
+                    instance_count=config.instance_count
                 ),
-                max_concurrency_per_instance=settings.max_concurrency_per_instance,
-                mini_batch_size=settings.mini_batch_size,
-                output_action=settings.output_action,
-                output_file_name=settings.output_file_name,
+                max_concurrency_per_instance=config.max_concurrency_per_instance,
+                mini_batch_size=config.mini_batch_size,
+                output_action=config.output_action,
+                output_file_name=config.output_file_name,
                 retry_settings=ml.BatchRetrySettingsArgs(
-                    max_retries=settings.max_retries, timeout=f"PT{settings.timeout_seconds}S"
+                    max_retries=config.max_retries, timeout=f"PT{config.timeout_seconds}S"
                 ),
-                error_threshold=settings.error_threshold,
-                logging_level=settings.logging_level,
+                error_threshold=config.error_threshold,
+                logging_level=config.logging_level,
             ),
             tags=ctx.tags,
             # Azure ML refuses to delete an endpoint's default deployment on its own; deleting

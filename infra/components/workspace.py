@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pulumi
 from pulumi_azure_native import (
     applicationinsights,
@@ -13,12 +15,42 @@ from pulumi_azure_native import (
 from pulumi_azure_native import (
     machinelearningservices as ml,
 )
+from pydantic import Field
 
+from infra.components.config import Section
 from infra.components.context import StackContext
-from infra.settings import WorkspaceSettings
+from infra.components.data_lake import DataLake
 
 # Tells reviewers and the policy pack which storage account is which.
 WORKSPACE_STORAGE_PURPOSE = "ml-workspace-storage"
+
+
+class WorkspaceProfile(Section):
+    """What the environment profile decides for the workspace."""
+
+    managed_network: Literal["Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"] = (
+        Field(description="Outbound isolation of the Azure ML managed network.")
+    )
+    key_vault_retention_days: int = Field(
+        ge=7, le=90, description="Key Vault soft-delete retention in days (7-90)."
+    )
+    purge_protection: bool = Field(
+        description="Key Vault purge protection. Cannot be turned off once on; blocks re-using "
+        "the vault's name until the retention ends."
+    )
+    log_retention_days: int = Field(
+        ge=30, le=730, description="Log Analytics retention in days (30-730)."
+    )
+
+
+class WorkspaceConfig(WorkspaceProfile):
+    """`fabml:workspace`: the Azure ML workspace and its services."""
+
+    public_network_access: Literal["Enabled", "Disabled"] = Field(
+        default="Enabled",
+        description="Inbound public access to the Azure ML workspace. Must stay Enabled while "
+        "Fabric invokes the endpoint (fabric.invokesEndpoint).",
+    )
 
 
 def _private_endpoint_rule(
@@ -39,14 +71,16 @@ class MlWorkspace(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        settings: WorkspaceSettings,
+        config: WorkspaceConfig,
         ctx: StackContext,
         *,
-        data_lake_id: pulumi.Input[str],
+        lake: DataLake,
         fabric_invokes_endpoint: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fabml:workspace:MlWorkspace", name, None, opts)
+        self.config = config
+        data_lake_id = lake.account.id
 
         # The workspace's default storage must be a flat-namespace account of its own: Azure ML
         # does not support a hierarchical-namespace account as workspace storage.
@@ -90,9 +124,9 @@ class MlWorkspace(pulumi.ComponentResource):
                 sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName.STANDARD),
                 enable_rbac_authorization=True,
                 enable_soft_delete=True,
-                soft_delete_retention_in_days=settings.key_vault_retention_days,
+                soft_delete_retention_in_days=config.key_vault_retention_days,
                 # The API refuses `false` once it was true, and omitting it means off.
-                enable_purge_protection=True if settings.purge_protection else None,
+                enable_purge_protection=True if config.purge_protection else None,
                 public_network_access="Enabled",
                 network_acls=keyvault.NetworkRuleSetArgs(
                     bypass="AzureServices", default_action="Allow"
@@ -108,7 +142,7 @@ class MlWorkspace(pulumi.ComponentResource):
             resource_group_name=ctx.resource_group_name,
             location=ctx.location,
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
-            retention_in_days=settings.log_retention_days,
+            retention_in_days=config.log_retention_days,
             tags=ctx.tags,
             opts=ctx.child(self),
         )
@@ -127,9 +161,9 @@ class MlWorkspace(pulumi.ComponentResource):
         )
 
         managed_network = None
-        if settings.managed_network != "Disabled":
+        if config.managed_network != "Disabled":
             managed_network = ml.ManagedNetworkSettingsArgs(
-                isolation_mode=settings.managed_network,
+                isolation_mode=config.managed_network,
                 outbound_rules={
                     # Batch jobs mount the data lake through these when its firewall denies.
                     "data-lake-blob": _private_endpoint_rule(data_lake_id, "blob"),
@@ -158,7 +192,7 @@ class MlWorkspace(pulumi.ComponentResource):
             application_insights=self.app_insights.id,
             # Fabric's pipeline reaches the endpoint only over the public endpoint; callers are
             # held by Entra sign-in, AAD-token auth and least-privilege roles instead.
-            public_network_access=settings.public_network_access,
+            public_network_access=config.public_network_access,
             managed_network=managed_network,
             hbi_workspace=False,
             v1_legacy_mode=False,

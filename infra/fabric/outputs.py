@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from infra import placeholder
+
 
 @dataclass(frozen=True)
 class StackOutputs:
     values: dict[str, str]
     source: str
-    # Names whose values exist only after `pulumi up` (the offline plan shows placeholders).
+    # Names whose values the offline plan could only stand in for: settings the stack file lacks
+    # and values Azure assigns at deploy time.
     unknown: frozenset[str] = frozenset()
 
     def __getitem__(self, name: str) -> str:
@@ -17,4 +20,7 @@ class StackOutputs:
 
     def shown(self, name: str) -> str:
         value = self.values[name]
-        return f"{value} (known after deploy)" if name in self.unknown else value
+        if name not in self.unknown:
+            return value
+        kind = placeholder.kind_of(value) or placeholder.Kind.AFTER_DEPLOY
+        return f"{value} {kind.label}"

@@ -1,10 +1,18 @@
 """Names follow each Azure resource's rules and are stable per stack."""
 
+import ast
+import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from infra.naming import Names, stable_suffix
+from infra.naming import Names, stable_suffix, stable_uuid
+
+REPO = Path(__file__).resolve().parents[2]
 
 STACKS = ["dev", "prod", "sandbox-alice", "sandbox-a-very-long-person-name-2026", "Feature_42"]
 
@@ -35,7 +43,62 @@ def test_globally_unique_names_differ_between_stacks() -> None:
         assert getattr(a, attr) != getattr(b, attr), attr
 
 
-def test_suffix_is_stable() -> None:
-    assert stable_suffix("fabml", "dev") == stable_suffix("fabml", "dev")
+# Deployed stacks carry these: a change would rename (replace) every globally unique resource.
+PINNED = {
+    "suffix dev": ("377378", lambda: stable_suffix("fabml", "dev")),
+    "data lake dev": ("stfabmldldev377378", lambda: Names.for_stack("dev").data_lake),
+    "role guid": (
+        "cee213c2-52b3-54c9-a31f-c43e4d68da91",
+        lambda: stable_uuid(
+            "/subscriptions/<subscriptionId>/resourceGroups/rg-fabml-dev",
+            "Fabric batch endpoint invoker (fabml-dev-377378)",
+        ),
+    ),
+}
+PROBE = (
+    "import json; from infra.naming import Names, stable_suffix, stable_uuid; "
+    "print(json.dumps([stable_suffix('fabml', 'dev'), Names.for_stack('dev').data_lake, "
+    "stable_uuid('/subscriptions/<subscriptionId>/resourceGroups/rg-fabml-dev', "
+    "'Fabric batch endpoint invoker (fabml-dev-377378)')]))"
+)
+
+
+@pytest.mark.parametrize("case", sorted(PINNED))
+def test_names_are_the_ones_deployed_stacks_have(case: str) -> None:
+    expected, make = PINNED[case]
+    assert make() == expected
+
+
+@pytest.mark.parametrize("hash_seed", ["0", "1", "4242"])
+def test_names_do_not_depend_on_the_process(hash_seed: str) -> None:
+    # A fresh interpreter with another string-hash seed: `hash()` or set order in naming
+    # would show here, where two calls in one process could not tell.
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=REPO,
+        env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(result.stdout) == [PINNED[k][0] for k in PINNED]
+
+
+def test_suffix_differs_between_stacks_and_an_explicit_one_wins() -> None:
     assert stable_suffix("fabml", "dev") != stable_suffix("fabml", "prod")
     assert Names(stack="dev", suffix="abcd").data_lake == "stfabmldldevabcd"
+    assert Names.for_stack("dev", suffix="abcd") == Names(stack="dev", suffix="abcd")
+
+
+def test_naming_imports_no_settings() -> None:
+    tree = ast.parse((REPO / "infra" / "naming.py").read_text())
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not {m for m in imported if m.startswith(("infra.settings", "infra.components"))}

@@ -267,3 +267,12 @@ def test_a_malformed_secret_is_never_echoed() -> None:
         load_settings("dev", _with(fabricPrincipalSecret='["hunter2"]'))
     assert "fabml:fabricPrincipalSecret = [secret]" in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+def test_a_section_that_is_not_a_mapping_names_no_python_class() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings("dev", _with(compute="[1]"))
+    message = str(caught.value)
+    assert "fabml:compute = [1]: Input should be a valid dictionary" in message
+    assert "Config" not in message
+    assert "instance of" not in message

@@ -13,6 +13,9 @@ import pytest
 from fabml.cli.main import main
 from fabml.kit.kit import KitOptions, kit_files
 from fabml.kit.outputs import OutputsError, from_file, from_plan
+from fabml.plan.render import output_display, render_text
+from fabml.plan.runner import plan_stack
+from infra import placeholder
 from infra.fabric import requests
 from infra.output_names import OUTPUT_NAMES
 from tests.fabric_spec import FabricSpec
@@ -157,6 +160,25 @@ def test_kit_from_the_offline_plan_marks_unknown_values() -> None:
     assert {"subscriptionId", "tenantId", "servicePrincipalClientId"} <= outputs.unknown
     assert outputs.shown("subscriptionId").endswith("(known after deploy)")
     assert "(known after deploy)" in kit_files(outputs, KitOptions())["connection-sheet.md"]
+
+
+def test_kit_and_plan_label_each_placeholder_alike() -> None:
+    # The shipped dev stack lacks the Fabric principal: a setting to make before deploying,
+    # not a value Azure assigns. The plan table and the Fabric sheet must say the same.
+    plan = plan_stack("dev")
+    outputs = from_plan("dev")
+    sheet = kit_files(outputs, KitOptions())["connection-sheet.md"]
+    expected = {
+        "servicePrincipalClientId": placeholder.Kind.SETTING.label,
+        "subscriptionId": placeholder.Kind.AFTER_DEPLOY.label,
+        "tenantId": placeholder.Kind.AFTER_DEPLOY.label,
+    }
+    for name, label in expected.items():
+        assert output_display(plan, name) == label, name
+        assert outputs.shown(name) == f"{outputs[name]} {label}", name
+        assert f"`{outputs.shown(name)}`" in sheet, name
+    assert "set it in the stack config before deploying" in render_text(plan)
+    assert "servicePrincipalClientId" not in plan.known_after_deploy
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,191 @@
+"""The stack model: the stack file's `fabml:` keys, composed from the components' configs.
+
+Each section is the config model of the component it configures (`dataLake` is
+`DataLakeConfig`, beside `DataLake` in `infra/components/data_lake.py`); this model adds the
+stack-wide keys (environment, location, tags, naming), the environment profile's defaults and
+the rules across sections.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from infra.components.access import AccessConfig
+from infra.components.compute import ComputeConfig
+from infra.components.context import ProtectionConfig
+from infra.components.data_lake import DataLakeConfig
+from infra.components.datastore import DatastoreConfig
+from infra.components.fabric_side import FabricConfig
+from infra.components.model import ModelConfig
+from infra.components.scoring import DeploymentConfig
+from infra.components.workspace import WorkspaceConfig
+from infra.naming import Names
+from infra.project import PROJECT
+from infra.settings.profiles import Environment, profile_for
+
+
+class StackSettings(BaseSettings):
+    """Everything the program needs, validated. Keys are the stack file's `fabml:` keys."""
+
+    model_config = SettingsConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+    stack: str = Field(description="Pulumi stack name (not a config key).")
+    environment: Environment = Field(description="Environment profile: dev, prod or sandbox.")
+    location: str = Field(
+        pattern=r"^[a-z][a-z0-9]{2,30}$",
+        description="Azure region name: lowercase letters and digits, e.g. swedencentral.",
+    )
+    owner: str = Field(min_length=1, max_length=256, description="Owner tag.")
+    cost_center: str = Field(min_length=1, max_length=256, description="Cost centre tag.")
+    expires_on: dt.date | None = Field(
+        default=None,
+        description="Expiry date (YYYY-MM-DD) tagged on every resource; sandboxes need one.",
+    )
+    name_suffix: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9]{4,6}$",
+        description="Suffix of globally unique names (4-6 lowercase letters or digits). "
+        "Default: a stable hash of project and stack; set it if a name is taken.",
+    )
+    existing_resource_group: str | None = Field(
+        default=None,
+        pattern=r"^[-\w._()]{1,89}[-\w_()]$",
+        description="Deploy into this existing resource group instead of creating one.",
+    )
+    fabric: FabricConfig = Field(description="The Fabric side: principal and workspace.")
+    data_lake: DataLakeConfig = Field(description="The shared ADLS Gen2 account.")
+    workspace: WorkspaceConfig = Field(description="The Azure ML workspace and its services.")
+    compute: ComputeConfig = Field(description="The batch compute cluster.")
+    model: ModelConfig = Field(
+        default_factory=dict, validate_default=True, description="The model."
+    )
+    deployment: DeploymentConfig = Field(description="Batch endpoint and deployment.")
+    datastore: DatastoreConfig = Field(
+        default_factory=dict, validate_default=True, description="The datastore Fabric names."
+    )
+    access: AccessConfig = Field(
+        default_factory=dict, validate_default=True, description="The Fabric principal's roles."
+    )
+    protection: ProtectionConfig = Field(description="Protection of stateful resources.")
+    fabric_principal_secret: SecretStr | None = Field(
+        default=None,
+        description="Client secret of the Fabric principal, for a ServicePrincipal connection "
+        "(`pulumi config set --secret fabml:fabricPrincipalSecret ...`); never printed.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Stack config is the only source: an environment variable must never change what a
+        # stack deploys behind its config's back.
+        return (init_settings,)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _apply_profile(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        merged = dict(data)
+        for section, defaults in profile_for(data.get("environment")).defaults().items():
+            given = merged.get(section)
+            if given is None:
+                merged[section] = defaults
+            elif isinstance(given, dict):
+                merged[section] = {**defaults, **given}
+        return merged
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StackSettings:
+        problems = _contradictions(self)
+        if problems:
+            raise ValueError("\n".join(problems))
+        return self
+
+    @property
+    def names(self) -> Names:
+        return Names.for_stack(self.stack, suffix=self.name_suffix, model=self.model.name)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        tags = {
+            "project": PROJECT,
+            "stack": self.stack,
+            "environment": self.environment,
+            "owner": self.owner,
+            "costCenter": self.cost_center,
+            "managedBy": "pulumi",
+        }
+        if self.expires_on is not None:
+            tags["expiresOn"] = self.expires_on.isoformat()
+        return tags
+
+
+def _contradictions(settings: StackSettings) -> list[str]:
+    """One line per contradiction, naming the keys involved and the way out."""
+    problems: list[str] = []
+    if settings.fabric.invokes_endpoint and settings.workspace.public_network_access == "Disabled":
+        problems.append(
+            "fabml:workspace.publicNetworkAccess is 'Disabled' but fabml:fabric."
+            "invokesEndpoint is true: Fabric pipelines have no private path to a batch "
+            "endpoint; keep 'Enabled' or set invokesEndpoint to false"
+        )
+    if settings.data_lake.network_default_action == "Deny":
+        if settings.fabric.workspace_id is None:
+            problems.append(
+                "fabml:dataLake.networkDefaultAction is 'Deny' but fabml:fabric.workspaceId "
+                "is not set: the OneLake shortcut needs the Fabric workspace's "
+                "resource-instance rule; set the Fabric workspace ID"
+            )
+        if settings.workspace.managed_network == "Disabled":
+            problems.append(
+                "fabml:dataLake.networkDefaultAction is 'Deny' but fabml:workspace."
+                "managedNetwork is 'Disabled': batch jobs could not mount the data lake; use "
+                "'AllowOnlyApprovedOutbound' or 'AllowInternetOutbound'"
+            )
+    if settings.deployment.instance_count > settings.compute.max_nodes:
+        problems.append(
+            f"fabml:deployment.instanceCount is {settings.deployment.instance_count} but "
+            f"fabml:compute.maxNodes is {settings.compute.max_nodes}: a job cannot use more "
+            "nodes than the cluster has"
+        )
+    fabric = settings.fabric
+    if fabric.enabled:
+        for key, value in (
+            ("workspaceId", fabric.workspace_id),
+            ("lakehouseId", fabric.lakehouse_id),
+            ("mlConnectionId", fabric.ml_connection_id),
+        ):
+            if value is None:
+                problems.append(f"fabml:fabric.{key} is required when fabml:fabric.enabled is true")
+        if (
+            fabric.connection_credential == "ServicePrincipal"
+            and settings.fabric_principal_secret is None
+        ):
+            problems.append(
+                "fabml:fabricPrincipalSecret is required for a ServicePrincipal connection: "
+                "`pulumi config set --secret fabml:fabricPrincipalSecret <secret>`, or use "
+                "fabml:fabric.connectionCredential WorkspaceIdentity"
+            )
+    if settings.environment == "sandbox" and settings.expires_on is None:
+        problems.append(
+            "fabml:expiresOn is required for sandbox stacks (YYYY-MM-DD): the reaper destroys "
+            "expired sandboxes; `fabml sandbox create --ttl` sets it"
+        )
+    if settings.environment == "prod" and not settings.protection.protect_stateful:
+        problems.append(
+            "fabml:protection.protectStateful is false in prod: prod must protect its data"
+        )
+    return problems
