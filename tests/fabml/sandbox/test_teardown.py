@@ -1,0 +1,131 @@
+"""`fabml destroy --stack`: a non-prod stack torn down so it comes up again at once."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+
+import pytest
+from pulumi import automation as auto
+
+from fabml.cli.main import main
+from fabml.plan.stack_file import read_stack_config
+from fabml.sandbox.automation import Pulumi, PulumiError
+from fabml.sandbox.teardown import teardown
+from infra.clients.arm import ArmClient
+from infra.errors import UserError
+from infra.naming import Names
+from infra.settings import StackSettings, load_offline_settings
+from tests.conftest import REPO
+from tests.fabml.sandbox.conftest import FakeArm, FakePulumi, deploy_with
+
+
+def _settings(stack: str, **extra: str) -> StackSettings:
+    values = {**read_stack_config(stack).values, **extra}
+    return load_offline_settings(stack, values)[0]
+
+
+def _git_status() -> str:
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+def _pulumi_up_dev() -> None:
+    """`pulumi up --stack dev` as a user runs it in the checkout (stack config from stacks/)."""
+    pulumi = Pulumi(on_output=lambda line: None)
+    with pulumi.workspace("up --stack dev", "dev") as ws:
+        auto.Stack.select("dev", ws).up()
+
+
+@pytest.fixture
+def dev(
+    fake_pulumi: FakePulumi, fake_arm: tuple[FakeArm, ArmClient], monkeypatch: pytest.MonkeyPatch
+) -> StackSettings:
+    settings = _settings("dev")
+    fake_pulumi.seed("dev", {})
+    deploy_with(monkeypatch, settings)
+    _pulumi_up_dev()
+    monkeypatch.setattr("infra.clients.arm.ArmClient", lambda: fake_arm[1])
+    return settings
+
+
+def test_plain_pulumi_destroy_leaves_the_names_taken(
+    dev: StackSettings, fake_arm: tuple[FakeArm, ArmClient]
+) -> None:
+    # What `fabml destroy` is for: after a plain destroy, the same stack cannot come up again.
+    pulumi = Pulumi(on_output=lambda line: None)
+    with pulumi.workspace("destroy --stack dev", "dev") as ws:
+        auto.Stack.select("dev", ws).destroy()
+    names = Names.of(dev)
+    assert names.key_vault in fake_arm[0].deleted_vaults
+    with pytest.raises(PulumiError, match="is soft-deleted"):
+        _pulumi_up_dev()
+
+
+def test_dev_destroy_purges_and_dev_comes_up_again(
+    dev: StackSettings,
+    fake_pulumi: FakePulumi,
+    fake_arm: tuple[FakeArm, ArmClient],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    arm, _ = fake_arm
+    names = Names.of(dev)
+    before = _git_status()
+
+    assert main(["destroy", "--stack", "dev"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.strip() == (
+        f"dev destroyed; purged: Azure ML workspace {names.ml_workspace}, "
+        f"Key Vault {names.key_vault}"
+    )
+    assert arm.problems == []
+    assert arm.deleted_vaults == {}
+    assert arm.deleted_workspaces == set()
+    # dev's destroy ran in the checkout, with dev's own stack file, and wrote nothing there.
+    [destroy] = [c for c in fake_pulumi.calls() if "destroy" in c["args"]]
+    assert destroy["cwd"] == str(REPO)
+    assert "dev" in fake_pulumi.stacks()  # dev keeps its stack: it comes up again
+    _pulumi_up_dev()
+    assert len(arm.resources) == 3
+    assert _git_status() == before
+
+
+def test_destroy_refuses_prod_and_protected_stacks(
+    fake_pulumi: FakePulumi,
+    fake_arm: tuple[FakeArm, ArmClient],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["destroy", "--stack", "prod"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "fabml: prod is a prod stack: fabml never destroys or purges a protected environment"
+    )
+    protected = _settings("dev", **{"fabml:protection": '{"protectStateful": true}'})
+    with pytest.raises(UserError, match="dev protects its stateful resources"):
+        teardown(Pulumi(), lambda: fake_arm[1], protected, config=None, progress=print)
+    assert fake_pulumi.calls() == []
+    assert fake_arm[0].requests == []
+
+
+def test_smoke_reads_stack_outputs_through_automation(
+    fake_pulumi: FakePulumi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fabml.cli.smoke import _outputs
+
+    fake_pulumi.seed("dev", {}, {"workspaceName": "mlw", "fabricPrincipalSecret": "s3cret"})
+    state = fake_pulumi.stacks()
+    state["dev"]["secrets"] = ["fabricPrincipalSecret"]
+    fake_pulumi.state.write_text(json.dumps({"stacks": state}))
+    outputs, source = _outputs(argparse.Namespace(outputs=None, stack="dev"))
+    # Secrets come back in plain text (the SDK asks with --show-secrets), in this process only.
+    assert outputs == {"workspaceName": "mlw", "fabricPrincipalSecret": "s3cret"}
+    assert source == "stack dev"
+    [masked, shown] = [c["args"] for c in fake_pulumi.calls() if "output" in c["args"]]
+    assert "--show-secrets" not in masked
+    assert "--show-secrets" in shown
