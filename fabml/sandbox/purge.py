@@ -24,6 +24,7 @@ Scopes the purging identity needs (a sandbox identity holds them on its own subs
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from infra.clients.arm import ArmClient
@@ -38,6 +39,7 @@ RESOURCES_API_VERSION = "2024-03-01"
 PROTECTED_ENVIRONMENTS = frozenset({"prod"})
 # The creation tags that say who owns a resource (a subset of StackSettings.tags).
 OWNER_TAGS = ("project", "stack", "environment")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
 
 
 class Refused(Exception):
@@ -71,6 +73,12 @@ class Purger:
 
     def __post_init__(self) -> None:
         refuse_protected(self.settings)
+        if not _GUID.match(self.subscription_id):
+            # It comes from the stack's outputs: it must not steer the calls anywhere but ARM.
+            raise Refused(
+                f"{self.settings.stack}: its subscriptionId output {self.subscription_id!r} is "
+                "not a subscription id: refusing to destroy or purge anything"
+            )
         self.names = Names.of(self.settings)
         self.group = self.settings.existing_resource_group or self.names.resource_group
         self.expected_tags = {key: self.settings.tags[key] for key in OWNER_TAGS}

@@ -7,14 +7,16 @@ the soft-deleted vault is purged. Every purge is checked in Azure first (`purge.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from fabml.sandbox.automation import Pulumi
 from fabml.sandbox.purge import Purger, Refused, refuse_protected
 from infra.clients.arm import ArmClient
+from infra.errors import UserError
 from infra.settings import StackSettings
 
 
@@ -37,6 +39,18 @@ def teardown(
 ) -> DestroyReport:
     """Destroy `settings.stack` and purge its soft-deleted names; Refused stops it before any
     destroy if the workspace to force-delete is not the stack's."""
+    with _signed_in():
+        return _teardown(pulumi, arm, settings, config=config, progress=progress)
+
+
+def _teardown(
+    pulumi: Pulumi,
+    arm: Callable[[], ArmClient],
+    settings: StackSettings,
+    *,
+    config: Mapping[str, str] | None,
+    progress: Callable[[str], None],
+) -> DestroyReport:
     stack = settings.stack
     refuse_protected(settings)
     report = DestroyReport(stack)
@@ -61,6 +75,20 @@ def teardown(
         except Refused as refused:
             report.problems.append(str(refused))
     return report
+
+
+@contextlib.contextmanager
+def _signed_in() -> Iterator[None]:
+    """No Azure sign-in is a user's to fix: one line, not azure-identity's traceback."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    try:
+        yield
+    except ClientAuthenticationError:
+        raise UserError(
+            "no Azure sign-in for the purge checks: run `az login` (or set up OIDC / a managed "
+            "identity), then run the command again"
+        ) from None
 
 
 def as_json(items: Any) -> str:

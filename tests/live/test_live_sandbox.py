@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 
-from fabml.sandbox.lifecycle import Sandboxes, parse_ttl
 from fabml.sandbox.automation import Pulumi
+from fabml.sandbox.lifecycle import Sandboxes, parse_ttl
 from tests.live.requirements import live
 
 pytestmark = live(

@@ -129,3 +129,29 @@ def test_smoke_reads_stack_outputs_through_automation(
     [masked, shown] = [c["args"] for c in fake_pulumi.calls() if "output" in c["args"]]
     assert "--show-secrets" not in masked
     assert "--show-secrets" in shown
+
+
+def test_outputs_that_steer_calls_elsewhere_or_no_sign_in_stop_with_one_line(
+    fake_pulumi: FakePulumi,
+    fake_arm: tuple[FakeArm, ArmClient],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    fake_pulumi.seed("dev", {}, {"subscriptionId": "../../providers/Other"})
+    monkeypatch.setattr("infra.clients.arm.ArmClient", lambda: fake_arm[1])
+    assert main(["destroy", "--stack", "dev"]) == 1
+    assert "subscriptionId output '../../providers/Other' is not a subscription id" in (
+        capsys.readouterr().err
+    )
+    assert fake_arm[0].requests == []
+
+    def no_token(scope: str) -> str:
+        raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+    fake_pulumi.seed("dev", {}, {"subscriptionId": "11111111-2222-3333-4444-555555555555"})
+    monkeypatch.setattr("infra.clients.arm.ArmClient", lambda: ArmClient(token=no_token))
+    assert main(["destroy", "--stack", "dev"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith("fabml: no Azure sign-in for the")
+    assert not any("destroy" in c["args"] for c in fake_pulumi.calls())
