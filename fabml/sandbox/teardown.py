@@ -40,41 +40,30 @@ def teardown(
     """Destroy `settings.stack` and purge its soft-deleted names; Refused stops it before any
     destroy if the workspace to force-delete is not the stack's."""
     with _signed_in():
-        return _teardown(pulumi, arm, settings, config=config, progress=progress)
-
-
-def _teardown(
-    pulumi: Pulumi,
-    arm: Callable[[], ArmClient],
-    settings: StackSettings,
-    *,
-    config: Mapping[str, str] | None,
-    progress: Callable[[str], None],
-) -> DestroyReport:
-    stack = settings.stack
-    refuse_protected(settings)
-    report = DestroyReport(stack)
-    outputs = pulumi.outputs(stack)
-    subscription = outputs.get("subscriptionId")
-    purger = None
-    if not subscription:
-        report.notes.append("no subscriptionId output (the stack never deployed): no purge")
-    else:
-        purger = Purger(arm(), str(subscription), settings)
-        purger.check_targets(outputs.get("resourceGroupName"), outputs.get("workspaceName"))
-        progress(f"{stack}: deleting the Azure ML workspace for good")
-        if purger.workspace():
-            report.purged.append(f"Azure ML workspace {purger.names.ml_workspace}")
-    progress(f"{stack}: pulumi destroy")
-    pulumi.destroy(stack, config)
-    if purger is not None:
-        progress(f"{stack}: purging the soft-deleted Key Vault")
-        try:
-            if purger.key_vault():
-                report.purged.append(f"Key Vault {purger.names.key_vault}")
-        except Refused as refused:
-            report.problems.append(str(refused))
-    return report
+        stack = settings.stack
+        refuse_protected(settings)
+        report = DestroyReport(stack)
+        outputs = pulumi.outputs(stack)
+        subscription = outputs.get("subscriptionId")
+        purger = None
+        if not subscription:
+            report.notes.append("no subscriptionId output (the stack never deployed): no purge")
+        else:
+            purger = Purger(arm(), str(subscription), settings)
+            purger.check_targets(outputs.get("resourceGroupName"), outputs.get("workspaceName"))
+            progress(f"{stack}: deleting the Azure ML workspace for good")
+            if purger.workspace():
+                report.purged.append(f"Azure ML workspace {purger.names.ml_workspace}")
+        progress(f"{stack}: pulumi destroy")
+        pulumi.destroy(stack, config)
+        if purger is not None:
+            progress(f"{stack}: purging the soft-deleted Key Vault")
+            try:
+                if purger.key_vault():
+                    report.purged.append(f"Key Vault {purger.names.key_vault}")
+            except Refused as refused:
+                report.problems.append(str(refused))
+        return report
 
 
 @contextlib.contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from fabml.sandbox.lifecycle import Sandboxes
 from infra.clients.arm import ArmClient
 from infra.naming import Names
 from infra.settings import StackSettings
+from tests.conftest import REPO
 from tests.local_server import JsonHandler, serving
 
 TODAY = dt.date(2026, 11, 23)
@@ -293,3 +295,14 @@ def deploy_with(
             }
         ),
     )
+
+
+def git_status() -> str:
+    """The checkout's changes and untracked files: what a command must leave as it found it."""
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout

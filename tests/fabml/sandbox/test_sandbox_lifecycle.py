@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from pathlib import Path
 from typing import TypedDict
 
@@ -24,6 +23,7 @@ from tests.fabml.sandbox.conftest import (
     FakePulumi,
     azure_resources,
     deploy_with,
+    git_status,
 )
 
 
@@ -61,16 +61,6 @@ def _deployed(fake: FakePulumi, stack: str, expires: str, owner: str = "alice") 
 
 def _sandbox_settings(sandboxes: Sandboxes, stack: str) -> StackSettings:
     return sandboxes._settings(stack, {"fabml:expiresOn": "2026-11-26", "fabml:owner": "alice"})
-
-
-def _git_status() -> str:
-    return subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 def test_create_tags_configures_and_deploys_through_the_automation_api(
@@ -114,9 +104,9 @@ def test_create_tags_configures_and_deploys_through_the_automation_api(
 
 
 def test_create_leaves_the_checkout_clean(sandboxes: Sandboxes, fake_pulumi: FakePulumi) -> None:
-    before = _git_status()
+    before = git_status()
     sandboxes.create("alice", parse_ttl("3d"), owner="alice", **PRINCIPALS)
-    assert _git_status() == before
+    assert git_status() == before
     # The stand-in writes Pulumi.<stack>.yaml where the CLI would: in the work dir, never the
     # checkout (its stackConfigDir is stacks/, which a work dir of the checkout would dirty).
     [up] = [c for c in fake_pulumi.calls() if "up" in c["args"]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 
 import pytest
 from pulumi import automation as auto
@@ -18,22 +17,12 @@ from infra.errors import UserError
 from infra.naming import Names
 from infra.settings import StackSettings, load_offline_settings
 from tests.conftest import REPO
-from tests.fabml.sandbox.conftest import FakeArm, FakePulumi, deploy_with
+from tests.fabml.sandbox.conftest import FakeArm, FakePulumi, deploy_with, git_status
 
 
 def _settings(stack: str, **extra: str) -> StackSettings:
     values = {**read_stack_config(stack).values, **extra}
     return load_offline_settings(stack, values)[0]
-
-
-def _git_status() -> str:
-    return subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
 
 
 def _pulumi_up_dev() -> None:
@@ -76,7 +65,7 @@ def test_dev_destroy_purges_and_dev_comes_up_again(
 ) -> None:
     arm, _ = fake_arm
     names = Names.of(dev)
-    before = _git_status()
+    before = git_status()
 
     assert main(["destroy", "--stack", "dev"]) == 0
 
@@ -94,7 +83,7 @@ def test_dev_destroy_purges_and_dev_comes_up_again(
     assert "dev" in fake_pulumi.stacks()  # dev keeps its stack: it comes up again
     _pulumi_up_dev()
     assert len(arm.resources) == 3
-    assert _git_status() == before
+    assert git_status() == before
 
 
 def test_destroy_refuses_prod_and_protected_stacks(
