@@ -10,7 +10,9 @@ from pulumi import automation as auto
 
 from fabml.cli.main import main
 from fabml.plan.stack_file import read_stack_config
+from fabml.plan.plan import Plan
 from fabml.sandbox.automation import Pulumi, PulumiError
+from fabml.sandbox.purge import OWNER_TAGS
 from fabml.sandbox.teardown import teardown
 from infra.clients.arm import ArmClient
 from infra.errors import UserError
@@ -144,3 +146,20 @@ def test_outputs_that_steer_calls_elsewhere_or_no_sign_in_stop_with_one_line(
     assert main(["destroy", "--stack", "dev"]) == 2
     assert capsys.readouterr().err.splitlines()[-1].startswith("fabml: no Azure sign-in for the")
     assert not any("destroy" in c["args"] for c in fake_pulumi.calls())
+
+
+def test_the_program_sets_the_tags_and_names_the_purges_check(defaults: Plan) -> None:
+    # Purges trust only creation tags and names read back from Azure: the program must set
+    # exactly those on the group, the workspace and the vault.
+    settings = _settings("dev")
+    names = Names.of(settings)
+    owner = {key: settings.tags[key] for key in OWNER_TAGS}
+    assert owner == {"project": "fabml", "stack": "dev", "environment": "dev"}
+    for type_, name_input, name in (
+        ("azure-native:resources:ResourceGroup", "resourceGroupName", names.resource_group),
+        ("azure-native:machinelearningservices:Workspace", "workspaceName", names.ml_workspace),
+        ("azure-native:keyvault:Vault", "vaultName", names.key_vault),
+    ):
+        [resource] = defaults.of_type(type_)
+        assert resource.inputs[name_input] == name, type_
+        assert resource.inputs["tags"].items() >= owner.items(), type_
