@@ -9,8 +9,8 @@ import pytest
 from pulumi import automation as auto
 
 from fabml.cli.main import main
-from fabml.plan.stack_file import read_stack_config
 from fabml.plan.plan import Plan
+from fabml.plan.stack_file import read_stack_config
 from fabml.sandbox.automation import Pulumi, PulumiError
 from fabml.sandbox.purge import OWNER_TAGS
 from fabml.sandbox.teardown import teardown
