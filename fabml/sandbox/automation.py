@@ -3,11 +3,13 @@
 Two kinds of workspace, because `LocalWorkspace` keeps a stack's config in
 `<work dir>/Pulumi.<stack>.yaml` and ignores `stackConfigDir` (pulumi/pulumi#10305):
 
-- a stack with a file in `stacks/` (dev, prod) is driven from the checkout itself, where the CLI
-  reads that file (and its secrets provider settings) through `stackConfigDir`; nothing is written;
-- any other stack (sandboxes, made from the template) is driven from a scratch folder holding a
-  copy of `Pulumi.yaml` whose `main` is a link to the program, so the config `set_all_config`
-  writes lands there and the checkout stays clean. Secrets providers that keep state in the stack
+- a stack with a file in `stacks/` (dev, prod) is read and destroyed from the checkout itself,
+  where the CLI reads that file (and its secrets provider settings) through `stackConfigDir`;
+  nothing is written;
+- whenever the tool sets a stack's config (sandboxes, made from the template), it works from a
+  scratch folder holding a copy of `Pulumi.yaml` whose `main` is a link to the program, so the
+  config `set_all_config` writes lands there and the checkout stays clean, even if a file of that
+  stack's name sits in `stacks/`. Secrets providers that keep state in the stack
   file (a passphrase's salt) are recovered by the CLI from the stack's state.
 """
 
@@ -48,7 +50,9 @@ class Pulumi:
     _command: Any = field(default=None, init=False, repr=False)
 
     @contextlib.contextmanager
-    def workspace(self, command: str, stack: str | None = None) -> Iterator[Any]:
+    def workspace(
+        self, command: str, stack: str | None = None, *, sets_config: bool = False
+    ) -> Iterator[Any]:
         """A LocalWorkspace for `stack`; failures of `command` come out as one PulumiError."""
         from pulumi import automation as auto
 
@@ -56,7 +60,7 @@ class Pulumi:
         with _errors(command), contextlib.ExitStack() as scope:
             if self._command is None:
                 self._command = auto.PulumiCommand()
-            if stack is not None and stack_file.exists():
+            if stack is not None and stack_file.exists() and not sets_config:
                 yield auto.LocalWorkspace(work_dir=str(self.root), pulumi_command=self._command)
                 return
             folder = Path(scope.enter_context(tempfile.TemporaryDirectory(prefix="fabml-")))
@@ -90,7 +94,7 @@ class Pulumi:
         """
         from pulumi import automation as auto
 
-        with self.workspace(f"up --stack {stack}", stack) as ws:
+        with self.workspace(f"up --stack {stack}", stack, sets_config=True) as ws:
             selected = auto.Stack.create_or_select(stack, ws)
             for key, value in tags.items():
                 ws.set_tag(stack, key, value)
@@ -101,7 +105,9 @@ class Pulumi:
         """`pulumi destroy`; `config` for a stack whose config is not in stacks/."""
         from pulumi import automation as auto
 
-        with self.workspace(f"destroy --stack {stack}", stack) as ws:
+        with self.workspace(
+            f"destroy --stack {stack}", stack, sets_config=config is not None
+        ) as ws:
             selected = auto.Stack.select(stack, ws)
             if config is not None:
                 selected.set_all_config(_config(config))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 from pulumi import automation as auto
@@ -163,3 +165,26 @@ def test_the_program_sets_the_tags_and_names_the_purges_check(defaults: Plan) ->
         [resource] = defaults.of_type(type_)
         assert resource.inputs[name_input] == name, type_
         assert resource.inputs["tags"].items() >= owner.items(), type_
+
+
+def test_config_is_set_in_a_scratch_project_even_when_stacks_has_the_stack(
+    tmp_path: Path, fake_pulumi: FakePulumi
+) -> None:
+    # A checkout of its own, with a stack file in stacks/ that `up` must not rewrite.
+    root = tmp_path / "checkout"
+    (root / "stacks").mkdir(parents=True)
+    shutil.copy(REPO / "Pulumi.yaml", root)
+    (root / "infra").symlink_to(REPO / "infra")
+    (root / ".venv").symlink_to(REPO / ".venv")
+    stack_file = root / "stacks" / "Pulumi.sandbox-alice.yaml"
+    stack_file.write_text("config: {}\n")
+    pulumi = Pulumi(root=root, on_output=lambda line: None)
+
+    pulumi.up("sandbox-alice", {"fabml:owner": "alice"}, {"fabml:environment": "sandbox"})
+    assert stack_file.read_text() == "config: {}\n"
+    [up] = [c for c in fake_pulumi.calls() if "up" in c["args"]]
+    assert up["config"] == {"fabml:owner": "alice"}
+    assert up["cwd"] != str(root)
+    # Reading uses the checkout, whose stack file holds the stack's secrets provider settings.
+    pulumi.outputs("sandbox-alice")
+    assert fake_pulumi.calls()[-1]["cwd"] == str(root)
