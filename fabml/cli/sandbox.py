@@ -10,17 +10,16 @@ from typing import TYPE_CHECKING
 from infra.errors import UserError
 
 if TYPE_CHECKING:
-    from fabml.sandbox.lifecycle import DestroyReport, Sandboxes
+    from fabml.sandbox.lifecycle import Sandboxes
 
 
 def _sandboxes() -> Sandboxes:
+    from fabml.cli._teardown import progress
+    from fabml.sandbox.automation import Pulumi
     from fabml.sandbox.lifecycle import Sandboxes
-    from fabml.sandbox.pulumi_cli import PulumiCli
+    from infra.clients import arm  # looked up now, so tests can stand one in
 
-    def progress(message: str) -> None:
-        print(f"fabml sandbox: {message}", file=sys.stderr, flush=True)
-
-    return Sandboxes(PulumiCli(), progress=progress)
+    return Sandboxes(Pulumi(), arm=arm.ArmClient, progress=progress("sandbox"))
 
 
 def _principal(args: argparse.Namespace, flag: str, variable: str) -> str:
@@ -31,7 +30,8 @@ def _principal(args: argparse.Namespace, flag: str, variable: str) -> str:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from fabml.sandbox.lifecycle import as_json, parse_ttl
+    from fabml.sandbox.lifecycle import parse_ttl
+    from fabml.sandbox.teardown import as_json
 
     sandbox = _sandboxes().create(
         args.name,
@@ -49,7 +49,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from fabml.sandbox.lifecycle import as_json
+    from fabml.sandbox.teardown import as_json
 
     sandboxes = _sandboxes().list()
     if args.json:
@@ -59,37 +59,30 @@ def _list(args: argparse.Namespace) -> int:
         print("no sandboxes")
     for s in sandboxes:
         age = "?" if s.age_days is None else f"{s.age_days}d"
-        state = "EXPIRED" if s.expired else "active"
+        state = f"PROBLEM: {s.problem}" if s.problem else "EXPIRED" if s.expired else "active"
         print(f"{s.stack:<32} owner {s.owner:<20} age {age:>4}  expires {s.expires_on}  {state}")
     return 0
 
 
-def _print_reports(reports: list[DestroyReport], as_json_output: bool) -> None:
-    from fabml.sandbox.lifecycle import as_json
-
-    if as_json_output:
-        sys.stdout.write(as_json(reports))
-        return
-    for report in reports:
-        purged = ", ".join(report.purged) or "nothing"
-        print(f"{report.stack} destroyed; purged: {purged}")
-        for note in report.notes:
-            print(f"  note: {note}")
-
-
 def _destroy(args: argparse.Namespace) -> int:
-    report = _sandboxes().destroy(args.name)
-    _print_reports([report], args.json)
-    return 0
+    from fabml.cli._teardown import print_reports, refused
+    from fabml.sandbox.purge import Refused
+
+    try:
+        report = _sandboxes().destroy(args.name)
+    except Refused as error:
+        return refused(error)
+    return print_reports([report], args.json)
 
 
 def _reap(args: argparse.Namespace) -> int:
+    from fabml.cli._teardown import print_reports
+
     reports = _sandboxes().reap()
     if not reports and not args.json:
         print("no expired sandboxes")
-    else:
-        _print_reports(reports, args.json)
-    return 0
+        return 0
+    return print_reports(reports, args.json)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -99,7 +92,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Sandbox stacks (sandbox-NAME) are made from stacks/Pulumi.sandbox-template"
         ".yaml with an expiry date. Needs the pulumi CLI, a backend login and an Azure sign-in. "
         "Destroy and reap refuse any stack that is not a sandbox, and purge the soft-deleted "
-        "Azure ML workspace and Key Vault so the name can be used again at once.",
+        "Azure ML workspace and Key Vault so the name can be used again at once, after checking "
+        "in Azure that they carry the sandbox's tags and names. Exit status: 0 done, 1 a purge "
+        "was refused or a sandbox could not be read or destroyed (the others still are), 2 bad "
+        "input.",
     )
     actions = sandbox.add_subparsers(dest="action", required=True, metavar="ACTION")
 

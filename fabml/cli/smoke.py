@@ -24,9 +24,9 @@ def _outputs(args: argparse.Namespace) -> tuple[dict, str]:
             raise UserError(f"{args.outputs}: no such file") from None
         except json.JSONDecodeError as exc:
             raise UserError(f"{args.outputs}: not JSON ({exc.msg})") from None
-    from fabml.sandbox.pulumi_cli import PulumiCli
+    from fabml.sandbox.automation import Pulumi
 
-    return PulumiCli().outputs(args.stack), f"stack {args.stack}"
+    return Pulumi().outputs(args.stack), f"stack {args.stack}"
 
 
 def run(args: argparse.Namespace) -> int:

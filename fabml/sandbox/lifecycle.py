@@ -1,7 +1,8 @@
 """Sandbox stacks: made from the template with an expiry, listed, destroyed, reaped.
 
 Only stacks named `sandbox-*` whose `fabml:environment` stack tag is `sandbox` are ever
-destroyed; sandboxes protect nothing (their profile), so a destroy removes everything.
+destroyed; sandboxes protect nothing (their profile), so a destroy removes everything. Purges are
+checked against Azure (`purge.Purger`), whatever the stack's tags and outputs say.
 """
 
 from __future__ import annotations
@@ -9,20 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Any
-
-import yaml
+from dataclasses import dataclass
 
 from fabml.plan.stack_file import STACKS_DIR, read_stack_config
-from fabml.sandbox.pulumi_cli import PulumiCli
-from fabml.sandbox.purge import Purger
+from fabml.sandbox.automation import Pulumi
+from fabml.sandbox.purge import Refused
+from fabml.sandbox.teardown import DestroyReport, teardown
 from infra.clients.arm import ArmClient
 from infra.errors import UserError
-from infra.naming import Names
 from infra.settings import StackSettings, load_settings
 
 PREFIX = "sandbox-"
@@ -71,13 +67,8 @@ class Sandbox:
     expires_on: str | None
     age_days: int | None
     expired: bool
-
-
-@dataclass
-class DestroyReport:
-    stack: str
-    purged: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    # Why this sandbox could not be read (bad tags, a failing call): listed, never reaped.
+    problem: str | None = None
 
 
 def sandbox_config(
@@ -99,26 +90,16 @@ def sandbox_config(
     return values
 
 
-def write_config_file(values: dict[str, str], folder: Path, stack: str) -> Path:
-    """A stack config file in Pulumi's format, structured values as YAML again."""
-    config = {
-        key: json.loads(value) if value[:1] in "{[" else value for key, value in values.items()
-    }
-    path = folder / f"Pulumi.{stack}.yaml"
-    path.write_text(yaml.safe_dump({"config": config}, sort_keys=True))
-    return path
-
-
 class Sandboxes:
     def __init__(
         self,
-        cli: PulumiCli,
+        pulumi: Pulumi,
         *,
         arm: Callable[[], ArmClient] = ArmClient,
         today: Callable[[], dt.date] = dt.date.today,
         progress: Callable[[str], None] = lambda message: None,
     ) -> None:
-        self.cli = cli
+        self.pulumi = pulumi
         self.arm = arm
         self.today = today
         self.progress = progress
@@ -146,16 +127,15 @@ class Sandboxes:
             principal_client_id=principal_client_id,
         )
         settings = load_settings(stack, values)  # bad input stops here, before any stack exists
-        exists = any(str(s.get("name", "")).split("/")[-1] == stack for s in self.cli.stacks())
+        exists = stack in self.pulumi.stacks()
         if exists and not update:
             raise SandboxError(f"{stack} exists already: destroy it first, or pass --update")
         if exists:
-            if self.cli.tags(stack).get(TAG_ENVIRONMENT) != "sandbox":
+            if self.pulumi.tags(stack).get(TAG_ENVIRONMENT) != "sandbox":
                 raise SandboxError(f"{stack} is not tagged {TAG_ENVIRONMENT}=sandbox: refusing")
             self.progress(f"{stack}: updating (now expires {expires_on})")
         else:
             self.progress(f"{stack}: creating the stack (expires {expires_on})")
-            self.cli.init(stack)
         tags = {
             TAG_ENVIRONMENT: "sandbox",
             TAG_OWNER: settings.owner,
@@ -163,82 +143,81 @@ class Sandboxes:
         }
         if not exists:
             tags[TAG_CREATED] = today.isoformat()  # an update keeps the sandbox's age
-        self.cli.set_tags(stack, tags)
-        with tempfile.TemporaryDirectory() as folder:
-            config_file = write_config_file(values, Path(folder), stack)
-            self.progress(f"{stack}: pulumi up (an Azure ML workspace takes several minutes)")
-            self.cli.up(stack, config_file)
+        self.progress(f"{stack}: pulumi up (an Azure ML workspace takes several minutes)")
+        self.pulumi.up(stack, values, tags)
         self.progress(f"{stack}: ready")
         return Sandbox(stack, settings.owner, today.isoformat(), expires_on.isoformat(), 0, False)
 
     def list(self) -> list[Sandbox]:
-        today = self.today()
-        found = []
-        for entry in self.cli.stacks():
-            stack = str(entry.get("name", "")).split("/")[-1]
-            if not stack.startswith(PREFIX):
-                continue
-            tags = self.cli.tags(stack)
-            if tags.get(TAG_ENVIRONMENT) != "sandbox":
-                continue
-            created = tags.get(TAG_CREATED)
-            expires = tags.get(TAG_EXPIRES)
-            age = (today - dt.date.fromisoformat(created)).days if created else None
-            expired = expires is None or dt.date.fromisoformat(expires) < today
-            found.append(Sandbox(stack, tags.get(TAG_OWNER, "?"), created, expires, age, expired))
-        return sorted(found, key=lambda s: s.stack)
+        found = [self._read(stack) for stack in self.pulumi.stacks() if stack.startswith(PREFIX)]
+        return sorted((s for s in found if s is not None), key=lambda s: s.stack)
+
+    def _read(self, stack: str) -> Sandbox | None:
+        """One sandbox from its tags; a sandbox that cannot be read comes back with a problem."""
+        try:
+            tags = self.pulumi.tags(stack)
+        except UserError as error:
+            return Sandbox(stack, "?", None, None, None, False, problem=str(error))
+        if tags.get(TAG_ENVIRONMENT) != "sandbox":
+            return None
+        owner = tags.get(TAG_OWNER, "?")
+        created, expires = tags.get(TAG_CREATED), tags.get(TAG_EXPIRES)
+        try:
+            age = (self.today() - _date(TAG_CREATED, created)).days if created else None
+            expired = expires is None or _date(TAG_EXPIRES, expires) < self.today()
+        except SandboxError as error:
+            return Sandbox(stack, owner, created, expires, None, False, problem=str(error))
+        return Sandbox(stack, owner, created, expires, age, expired)
 
     def destroy(self, name: str) -> DestroyReport:
         stack = stack_name(name)
-        tags = self.cli.tags(stack)
+        tags = self.pulumi.tags(stack)
         if tags.get(TAG_ENVIRONMENT) != "sandbox":
             raise SandboxError(
                 f"{stack} is not tagged {TAG_ENVIRONMENT}=sandbox: refusing to destroy it"
             )
-        report = DestroyReport(stack)
-        outputs = self.cli.outputs(stack)
         settings = self._settings(stack, tags)
-        names = Names.of(settings)
-        subscription = outputs.get("subscriptionId")
-        purger = Purger(self.arm(), str(subscription)) if subscription else None
-        if purger is None:
-            report.notes.append("no subscriptionId output (the stack never deployed): no purge")
-        else:
-            self.progress(f"{stack}: deleting the Azure ML workspace for good")
-            group = str(outputs.get("resourceGroupName") or names.resource_group)
-            workspace = str(outputs.get("workspaceName") or names.ml_workspace)
-            if purger.workspace(group, workspace):
-                report.purged.append(f"Azure ML workspace {workspace}")
-        with tempfile.TemporaryDirectory() as folder:
-            values = sandbox_config(
-                stack,
-                expires_on=settings.expires_on or self.today(),
-                owner=settings.owner,
-                principal_object_id=settings.fabric.principal_object_id,
-                principal_client_id=settings.fabric.principal_client_id,
-            )
-            config_file = write_config_file(values, Path(folder), stack)
-            self.progress(f"{stack}: pulumi destroy")
-            self.cli.destroy(stack, config_file)
-        if purger is not None:
-            self.progress(f"{stack}: purging the soft-deleted Key Vault")
-            if purger.key_vault(settings.location, names.key_vault):
-                report.purged.append(f"Key Vault {names.key_vault}")
-        self.cli.remove(stack)
+        values = sandbox_config(
+            stack,
+            expires_on=settings.expires_on or self.today(),
+            owner=settings.owner,
+            principal_object_id=settings.fabric.principal_object_id,
+            principal_client_id=settings.fabric.principal_client_id,
+        )
+        report = teardown(self.pulumi, self.arm, settings, config=values, progress=self.progress)
+        self.pulumi.remove(stack)
         self.progress(f"{stack}: gone")
         return report
 
     def reap(self) -> list[DestroyReport]:
-        return [self.destroy(s.stack) for s in self.list() if s.expired]
+        """Destroy every expired sandbox; one that cannot be read or destroyed is reported and
+        the others still go."""
+        reports = []
+        for sandbox in self.list():
+            if sandbox.problem is not None:
+                reports.append(DestroyReport(sandbox.stack, problems=[sandbox.problem]))
+                continue
+            if not sandbox.expired:
+                continue
+            try:
+                reports.append(self.destroy(sandbox.stack))
+            except (UserError, Refused) as error:
+                self.progress(f"{sandbox.stack}: not destroyed: {error}")
+                reports.append(DestroyReport(sandbox.stack, problems=[str(error)]))
+        return reports
 
     def _settings(self, stack: str, tags: dict[str, str]) -> StackSettings:
         # Names and location come from the same settings `pulumi up` used; the principal IDs
         # do not matter for a destroy, so placeholders stand in for them.
         from infra.settings import PLACEHOLDER_GUID, load_offline_settings
 
+        try:
+            expires_on = _date(TAG_EXPIRES, tags.get(TAG_EXPIRES) or "")
+        except SandboxError:
+            expires_on = self.today()  # a malformed expiry must not keep a sandbox from going
         values = sandbox_config(
             stack,
-            expires_on=dt.date.fromisoformat(tags.get(TAG_EXPIRES) or self.today().isoformat()),
+            expires_on=expires_on,
             owner=tags.get(TAG_OWNER),
             principal_object_id=PLACEHOLDER_GUID,
             principal_client_id=PLACEHOLDER_GUID,
@@ -247,7 +226,8 @@ class Sandboxes:
         return settings
 
 
-def as_json(items: Any) -> str:
-    if isinstance(items, list):
-        return json.dumps([asdict(i) for i in items], indent=2, sort_keys=True) + "\n"
-    return json.dumps(asdict(items), indent=2, sort_keys=True) + "\n"
+def _date(tag: str, text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise SandboxError(f"stack tag {tag} is {text!r}: expected a date YYYY-MM-DD") from None

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 
+from fabml.sandbox.automation import Pulumi
 from fabml.sandbox.lifecycle import Sandboxes, parse_ttl
-from fabml.sandbox.pulumi_cli import PulumiCli
 from tests.live.requirements import live
 
 pytestmark = live(
@@ -21,7 +21,7 @@ pytestmark = live(
 
 
 def test_a_sandbox_name_is_reusable_right_after_destroy() -> None:
-    sandboxes = Sandboxes(PulumiCli(), progress=print)
+    sandboxes = Sandboxes(Pulumi(), progress=print)
     name = f"live-{os.getpid()}"
     for _ in range(2):
         sandboxes.create(
@@ -33,3 +33,4 @@ def test_a_sandbox_name_is_reusable_right_after_destroy() -> None:
         )
         report = sandboxes.destroy(name)
         assert any("Key Vault" in item for item in report.purged)
+        assert report.problems == []
