@@ -151,7 +151,7 @@ def test_arm_errors_become_clear_messages(arm: tuple[FakeArm, ArmClient, list[fl
 
 
 def test_unreachable_arm_is_a_clear_error() -> None:
-    client = ArmClient(endpoint="http://127.0.0.1:9", token=lambda scope: "t")
+    client = ArmClient(endpoint="http://127.0.0.1:9", token=lambda scope: "t", sleep=lambda s: None)
     with pytest.raises(ArmError, match="cannot reach"):
         client.call("GET", ENDPOINT_ID, API_VERSION)
 
