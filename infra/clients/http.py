@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,9 +52,13 @@ from azure.core.rest import HttpRequest
 from infra.errors import UserError
 
 SIGN_IN_HELP = (
-    "sign in with `az login` or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET "
-    "(or AZURE_FEDERATED_TOKEN_FILE for workload identity), then run again"
+    "no Azure sign-in found: sign in with `az login` or set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
+    "AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE for workload identity), then run again"
 )
+# A token request may take this long before the sign-in counts as missing: the Azure CLI
+# answers in 1-3 s; an IMDS address that accepts connections and never answers would
+# otherwise hold the credential chain for minutes.
+SIGN_IN_SECONDS = 5.0
 CONNECT_TIMEOUT = 10.0  # seconds to open a connection
 READ_TIMEOUT = 120.0  # seconds to wait for an answer between bytes
 RETRIES = 5  # per call, on top of the first try
@@ -101,7 +106,38 @@ def default_credential() -> TokenCredential:
     # The chain logs every credential it tried as a warning; with no handler configured Python
     # prints that to stderr. The failure reaches the user once, as SignInError.
     logging.getLogger("azure.identity").addHandler(logging.NullHandler())
-    return DefaultAzureCredential()
+    chain = DefaultAzureCredential(
+        connection_timeout=CONNECT_TIMEOUT, read_timeout=SIGN_IN_SECONDS, process_timeout=10
+    )
+    return BoundedCredential(chain, SIGN_IN_SECONDS)
+
+
+class BoundedCredential:
+    """A credential whose token requests end within `seconds`, answered or not."""
+
+    def __init__(self, inner: TokenCredential, seconds: float) -> None:
+        self._inner = inner
+        self._seconds = seconds
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        answer: dict[str, Any] = {}
+        done = threading.Event()
+
+        def ask() -> None:
+            try:
+                answer["token"] = self._inner.get_token(*scopes, **kwargs)
+            except Exception as error:
+                answer["error"] = error
+            finally:
+                done.set()
+
+        # A daemon thread: a request that never ends cannot keep the process alive.
+        threading.Thread(target=ask, name="fabml-sign-in", daemon=True).start()
+        if not done.wait(self._seconds):
+            raise ClientAuthenticationError(f"no credential answered in {self._seconds:.0f} s")
+        if "error" in answer:
+            raise answer["error"]
+        return answer["token"]
 
 
 class TokenFunction:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from azure.core.credentials import AccessToken
 
 from fabml.cli.main import main
 from fabml.scoring.score_client import EndpointScorer, read_rows
+from infra.clients import http
 from infra.clients.fabric import FabricClient
 from tests.conftest import DATA
 from tests.fabric_spec import FabricSpec
@@ -104,12 +107,10 @@ def test_cli_writes_rows_with_predictions(
     _, base = endpoint
 
     class Credential:
-        def get_token(self, scope: str) -> Any:
-            return type("Token", (), {"token": "t"})()
+        def get_token(self, *scopes: str, **_: Any) -> AccessToken:
+            return AccessToken("t", int(time.time()) + 3600)
 
-    import azure.identity
-
-    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Credential)
+    monkeypatch.setattr(http, "default_credential", Credential)
     out = tmp_path / "scored.csv"
     assert _cli("--batch-size", "40", "--out", str(out), "--api-url", base) == 0
     lines = out.read_text().splitlines()
