@@ -37,6 +37,7 @@ class ArmClient:
     timeout_seconds: float = 1800.0  # for a long-running operation to end
     sleep: Callable[[float], None] | None = None
     credential: TokenCredential | None = None
+    read_timeout: float = http.READ_TIMEOUT  # seconds without an answer before a retry
     _pipeline: Any = field(default=None, init=False, repr=False)
 
     @property
@@ -45,7 +46,12 @@ class ArmClient:
             credential = http.credential_of(self.credential, self.token)
             scope = f"{self.endpoint.rstrip('/')}/.default"
             self._pipeline = http.pipeline(
-                self.endpoint, scope, credential, arm=True, sleep=self.sleep
+                self.endpoint,
+                scope,
+                credential,
+                arm=True,
+                sleep=self.sleep,
+                read_timeout=self.read_timeout,
             )
         return self._pipeline
 

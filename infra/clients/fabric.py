@@ -47,6 +47,7 @@ class FabricClient:
     max_throttle_retries: int = 5
     timeout_seconds: float = 1800.0  # for a long-running operation to end
     credential: TokenCredential | None = None
+    read_timeout: float = http.READ_TIMEOUT  # seconds without an answer before a retry
     _pipeline: Any = field(default=None, init=False, repr=False)
 
     @property
@@ -58,6 +59,7 @@ class FabricClient:
                 http.credential_of(self.credential, self.token),
                 sleep=self.sleep,
                 retries=self.max_throttle_retries,
+                read_timeout=self.read_timeout,
             )
         return self._pipeline
 

@@ -30,6 +30,8 @@ class Endpoint:
         self.requests: list[dict[str, Any]] = []
         self.problems: list[str] = []
         self.busy: list[int] = []  # statuses to answer first, e.g. [429, 503]
+        self.slow: list[float] = []  # seconds to wait before answering, per request
+        self.tokens: list[str] = []  # the Authorization header of each request
 
 
 @pytest.fixture
@@ -39,15 +41,17 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
     class Handler(JsonHandler):
         def do_POST(self) -> None:
             body = self.read_json()
+            state.tokens.append(self.headers.get("Authorization", ""))
+            if state.slow:
+                time.sleep(state.slow.pop(0))
             state.problems += SPEC.check(
                 "POST", f"https://api.fabric.microsoft.com{self.path}", body
             )
             if state.busy:
-                self.send_json(
-                    state.busy.pop(0),
-                    {"errorCode": "Busy", "message": "later"},
-                    {"Retry-After": "0"},
-                )
+                status = state.busy.pop(0)
+                # 429 and 503 name a wait; a bare 500 does not.
+                wait = {"Retry-After": "0"} if status in (429, 503) else {}
+                self.send_json(status, {"errorCode": "Busy", "message": "later"}, wait)
                 return
             state.requests.append(body)
             predictions = [[row[0] % 2] for row in body["inputs"]]
@@ -96,6 +100,34 @@ def test_throttling_and_unavailability_are_retried(endpoint: tuple[Endpoint, str
     _, rows = read_rows(SAMPLE)
     assert len(_scorer(base, 500, []).score(rows)) == 100
     assert len(state.requests) == 1
+
+
+def test_server_errors_and_timeouts_are_retried(endpoint: tuple[Endpoint, str]) -> None:
+    state, base = endpoint
+    _, rows = read_rows(SAMPLE)
+    state.busy = [500, 502]
+    state.slow = [0, 0, 1.5]  # the third try gets no answer within the read timeout
+    client = FabricClient(
+        base_url=base, token=lambda s: "t", sleep=lambda s: None, read_timeout=0.5
+    )
+    assert len(EndpointScorer(client, WORKSPACE, MODEL, 500).score(rows)) == 100
+    assert len(state.tokens) == 4  # 500, 502, timeout, answer
+    assert len(state.requests) == 1
+
+
+def test_an_expiring_token_is_renewed_between_batches(endpoint: tuple[Endpoint, str]) -> None:
+    state, base = endpoint
+    _, rows = read_rows(SAMPLE)
+    issued: list[str] = []
+
+    class ShortLived:
+        def get_token(self, *scopes: str, **_: Any) -> AccessToken:
+            issued.append(f"t{len(issued)}")
+            return AccessToken(issued[-1], int(time.time()) + 60)  # inside the refresh window
+
+    client = FabricClient(base_url=base, credential=ShortLived(), sleep=lambda s: None)
+    EndpointScorer(client, WORKSPACE, MODEL, 50).score(rows)
+    assert state.tokens == ["Bearer t0", "Bearer t1"]
 
 
 def test_cli_writes_rows_with_predictions(

@@ -160,14 +160,7 @@ def test_a_call_that_gets_no_answer_times_out_and_is_retried(
     two_hosts: tuple[Seen, str, Seen, str],
 ) -> None:
     ours, base, _, _ = two_hosts
-    client = _fabric(base)
-    client._pipeline = http.pipeline(
-        f"{base}/v1",
-        FABRIC_SCOPE,
-        http.TokenFunction(lambda scope: "t"),
-        sleep=lambda s: None,
-        read_timeout=0.5,
-    )
+    client = _fabric(base, read_timeout=0.5)
     ours.delay = 2.0
     # A scoring POST may be sent twice: after the timeout it is sent again and answered.
     assert client.call("POST", "/score", {"inputs": []}, retry_post=True).status == 200
@@ -176,9 +169,12 @@ def test_a_call_that_gets_no_answer_times_out_and_is_retried(
 
 def test_a_hung_service_is_a_clear_error_not_a_hang() -> None:
     with blackhole() as base:
-        client = FabricClient(base_url=base, token=lambda scope: "t", sleep=lambda s: None)
-        client._pipeline = http.pipeline(
-            base, FABRIC_SCOPE, http.TokenFunction(lambda s: "t"), retries=0, read_timeout=0.3
+        client = FabricClient(
+            base_url=base,
+            token=lambda scope: "t",
+            sleep=lambda s: None,
+            max_throttle_retries=0,
+            read_timeout=0.3,
         )
         with pytest.raises(FabricError, match=r"no answer from 127\.0\.0\.1:\d+ in time"):
             client.call("POST", "/items", {})
@@ -253,3 +249,15 @@ def test_commands_without_a_sign_in_end_with_one_line_and_status_2_quickly(
         assert stderr.splitlines() == [f"fabml: {http.SIGN_IN_HELP}"], name
     # Both ran side by side; each would otherwise wait minutes on the hung identity endpoint.
     assert elapsed < 10, elapsed
+
+
+def test_product_code_has_one_http_stack_and_one_credential() -> None:
+    banned = ("urllib" + ".request", "http" + ".client", "DefaultAzureCredential" + "(")
+    found = [
+        f"{path.relative_to(REPO)}: {needle}"
+        for folder in ("infra", "fabml", "policies")
+        for path in sorted((REPO / folder).rglob("*.py"))
+        for needle in banned
+        if needle in path.read_text() and path != REPO / "infra" / "clients" / "http.py"
+    ]
+    assert found == []
