@@ -9,11 +9,10 @@ resource's provisioningState), honouring Retry-After between polls.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError, HttpResponseError
 from azure.core.polling import LROPoller
 
@@ -29,34 +28,26 @@ class ArmError(UserError):
 
 
 @dataclass
-class ArmClient:
+class ArmClient(http.ServiceClient):
     endpoint: str = DEFAULT_ENDPOINT
     # A `scope -> token` function (tests, callers that hold a token); by default the
     # process's one credential.
     token: Callable[[str], str] | None = None
     timeout_seconds: float = 1800.0  # for a long-running operation to end
     sleep: Callable[[float], None] | None = None
-    credential: TokenCredential | None = None
-    read_timeout: float = http.READ_TIMEOUT  # seconds without an answer before a retry
-    _pipeline: Any = field(default=None, init=False, repr=False)
 
-    @property
-    def pipeline(self) -> Any:
-        if self._pipeline is None:
-            credential = http.credential_of(self.credential, self.token)
-            scope = f"{self.endpoint.rstrip('/')}/.default"
-            self._pipeline = http.pipeline(
-                self.endpoint,
-                scope,
-                credential,
-                arm=True,
-                sleep=self.sleep,
-                read_timeout=self.read_timeout,
-            )
-        return self._pipeline
+    def _build(self) -> Any:
+        return http.pipeline(
+            self.endpoint,
+            f"{self.endpoint.rstrip('/')}/.default",
+            http.credential_of(self.credential, self.token),
+            arm=True,
+            sleep=self.sleep,
+            read_timeout=self.read_timeout,
+        )
 
     def _url(self, path_or_url: str, api_version: str | None) -> str:
-        url = path_or_url if "://" in path_or_url else self.endpoint.rstrip("/") + path_or_url
+        url = self.join(self.endpoint, path_or_url)
         if api_version is None:
             return url
         sep = "&" if "?" in url else "?"

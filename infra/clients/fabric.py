@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from azure.core.credentials import TokenCredential
 from azure.core.polling import PollingMethod
 
 from infra.clients import http
@@ -38,7 +37,7 @@ class FabricError(UserError):
 
 
 @dataclass
-class FabricClient:
+class FabricClient(http.ServiceClient):
     base_url: str = FABRIC_API
     # A `scope -> token` function (tests, callers that hold a token); by default the
     # process's one credential.
@@ -46,25 +45,19 @@ class FabricClient:
     sleep: Callable[[float], None] | None = None
     max_throttle_retries: int = 5
     timeout_seconds: float = 1800.0  # for a long-running operation to end
-    credential: TokenCredential | None = None
-    read_timeout: float = http.READ_TIMEOUT  # seconds without an answer before a retry
-    _pipeline: Any = field(default=None, init=False, repr=False)
 
-    @property
-    def pipeline(self) -> Any:
-        if self._pipeline is None:
-            self._pipeline = http.pipeline(
-                self.base_url,
-                FABRIC_SCOPE,
-                http.credential_of(self.credential, self.token),
-                sleep=self.sleep,
-                retries=self.max_throttle_retries,
-                read_timeout=self.read_timeout,
-            )
-        return self._pipeline
+    def _build(self) -> Any:
+        return http.pipeline(
+            self.base_url,
+            FABRIC_SCOPE,
+            http.credential_of(self.credential, self.token),
+            sleep=self.sleep,
+            retries=self.max_throttle_retries,
+            read_timeout=self.read_timeout,
+        )
 
     def _url(self, path: str) -> str:
-        return path if "://" in path else self.base_url.rstrip("/") + path
+        return self.join(self.base_url, path)
 
     def _send(self, method: str, path: str, body: Any = None, **options: Any) -> Response:
         pipeline_response = http.send(

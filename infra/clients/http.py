@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -81,6 +81,29 @@ class Response:
     status: int
     headers: dict[str, str]  # lower-case names
     body: Any  # parsed JSON, the text when it is not JSON, None when empty
+
+
+@dataclass
+class ServiceClient:
+    """What every service client shares: its pipeline, built on first use (dynamic providers
+    are pickled into state without one), and how paths become URLs."""
+
+    credential: TokenCredential | None = field(default=None, kw_only=True)
+    read_timeout: float = field(default=READ_TIMEOUT, kw_only=True)  # then a retry
+    _pipeline: Any = field(default=None, init=False, repr=False)
+
+    def _build(self) -> PipelineClient:
+        raise NotImplementedError
+
+    @property
+    def pipeline(self) -> Any:
+        if self._pipeline is None:
+            self._pipeline = self._build()
+        return self._pipeline
+
+    @staticmethod
+    def join(base: str, path_or_url: str) -> str:
+        return path_or_url if "://" in path_or_url else base.rstrip("/") + path_or_url
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
