@@ -171,8 +171,9 @@ class Smoke:
         )
         deadline = time.monotonic() + self.timeout_seconds
         while True:
-            _, _, job = self._arm.call("GET", path, JOB_API_VERSION)
-            job = job or {}
+            status, _, job = self._arm.call("GET", path, JOB_API_VERSION)
+            if status == 404 or not isinstance(job, dict):
+                raise SmokeError(f"job {result.job}: not found in workspace {t.workspace}")
             properties = job.get("properties") or {}
             status = str(properties.get("status", "Unknown"))
             studio = ((properties.get("services") or {}).get("Studio") or {}).get("endpoint")

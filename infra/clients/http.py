@@ -199,6 +199,10 @@ def sign_in_errors() -> Iterator[None]:
     except ClientAuthenticationError as error:
         if getattr(error, "response", None) is not None:
             raise  # a service answered 401/403 through a pipeline: not a sign-in problem
+        reason = next((line.strip() for line in str(error).splitlines() if "AADSTS" in line), "")
+        if reason:
+            # A credential was found and Entra refused it (wrong secret, expired federation).
+            raise SignInError(f"Azure sign-in refused: {reason[:300]}") from None
         raise SignInError(SIGN_IN_HELP) from None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from azure.core.credentials import AccessToken
+from azure.core.exceptions import ClientAuthenticationError
 
 from infra.clients import http
 from infra.clients.arm import ArmClient, ArmError
@@ -101,6 +102,36 @@ def test_arm_polling_on_another_host_gets_no_token(two_hosts: tuple[Seen, str, S
     assert arm.call_and_wait("DELETE", "/subscriptions/s/x", "2025-12-01")[0] == 200
     assert ours.requests[0][2] == "Bearer arm-token"
     assert foreign.requests == [("GET", "/operations/1", None)]
+
+
+def test_a_failed_arm_operation_is_one_clear_error(
+    two_hosts: tuple[Seen, str, Seen, str],
+) -> None:
+    ours, base, _, _ = two_hosts
+    ours.answers += [
+        (201, {}, {"Azure-AsyncOperation": f"{base}/operations/1", "Retry-After": "0"}),
+        (200, {"status": "InProgress"}, {}),
+        (200, {"status": "Failed", "error": {"code": "QuotaExceeded", "message": "no"}}, {}),
+    ]
+    arm = ArmClient(endpoint=base, token=lambda scope: "t", sleep=lambda s: None)
+    with pytest.raises(ArmError, match="PUT /x: operation Failed: QuotaExceeded: no"):
+        arm.call_and_wait("PUT", "/x", "2025-12-01", {"properties": {}})
+
+
+def test_a_refused_sign_in_says_why_in_one_line() -> None:
+    class Refusing:
+        def get_token(self, *scopes: str, **_: Any) -> AccessToken:
+            raise ClientAuthenticationError(
+                "ClientSecretCredential.get_token failed: Authentication failed: "
+                "AADSTS7000215: Invalid client secret provided.\nTrace ID: 1\nTimestamp: now"
+            )
+
+    with pytest.raises(http.SignInError) as refused:
+        http.check_sign_in(Refusing(), FABRIC_SCOPE)
+    assert str(refused.value).splitlines() == [
+        "Azure sign-in refused: ClientSecretCredential.get_token failed: Authentication "
+        "failed: AADSTS7000215: Invalid client secret provided."
+    ]
 
 
 def test_plain_http_to_any_other_host_is_refused_before_sending() -> None:
