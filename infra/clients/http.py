@@ -51,10 +51,11 @@ from azure.core.rest import HttpRequest
 
 from infra.errors import UserError
 
-SIGN_IN_HELP = (
-    "no Azure sign-in found: sign in with `az login` or set AZURE_CLIENT_ID/AZURE_TENANT_ID/"
-    "AZURE_CLIENT_SECRET (or AZURE_FEDERATED_TOKEN_FILE for workload identity), then run again"
+SIGN_IN_HOW = (
+    "sign in with `az login` or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET "
+    "(or AZURE_FEDERATED_TOKEN_FILE for workload identity), then run again"
 )
+SIGN_IN_HELP = f"no Azure sign-in found: {SIGN_IN_HOW}"
 # A token request may take this long before the sign-in counts as missing: the Azure CLI
 # answers in 1-3 s; an IMDS address that accepts connections and never answers would
 # otherwise hold the credential chain for minutes.
@@ -70,6 +71,10 @@ IDEMPOTENT = frozenset(["HEAD", "GET", "PUT", "DELETE", "OPTIONS", "TRACE"])
 
 class SignInError(UserError):
     """No Azure sign-in could give a token: the one line says how to sign in."""
+
+
+class SignInTimeout(ClientAuthenticationError):
+    """No credential of the chain answered in time."""
 
 
 class TokenRefused(ClientAuthenticationError):
@@ -108,7 +113,9 @@ class ServiceClient:
 
 def origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
-    return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    scheme = parts.scheme.lower()
+    port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port
 
 
 def is_loopback(url: str) -> bool:
@@ -157,7 +164,9 @@ class BoundedCredential:
         # A daemon thread: a request that never ends cannot keep the process alive.
         threading.Thread(target=ask, name="fabml-sign-in", daemon=True).start()
         if not done.wait(self._seconds):
-            raise ClientAuthenticationError(f"no credential answered in {self._seconds:.0f} s")
+            raise SignInTimeout(
+                f"no Azure sign-in answered within {self._seconds:.0f} s: {SIGN_IN_HOW}"
+            )
         if "error" in answer:
             raise answer["error"]
         return answer["token"]
@@ -196,6 +205,8 @@ def sign_in_errors() -> Iterator[None]:
         yield
     except TokenRefused:
         raise
+    except SignInTimeout as error:
+        raise SignInError(error.message) from None
     except ClientAuthenticationError as error:
         if getattr(error, "response", None) is not None:
             raise  # a service answered 401/403 through a pipeline: not a sign-in problem
