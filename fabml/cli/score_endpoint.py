@@ -7,15 +7,30 @@ import csv
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from fabml.cli._arguments import within
 from infra.errors import UserError
 
 
-def _token_source(args: argparse.Namespace):
-    from azure.identity import ClientSecretCredential, DefaultAzureCredential
+class _CountingCredential:
+    """Counts token requests (the summary line reports them); the stack caches the token."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.requests = 0
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        self.requests += 1
+        return self.inner.get_token(*scopes, **kwargs)
+
+
+def _token_source(args: argparse.Namespace) -> Any:
+    from infra.clients.http import default_credential
 
     if args.client_id:
+        from azure.identity import ClientSecretCredential
+
         secret = os.environ.get("FABML_CLIENT_SECRET")
         if not (secret and args.tenant_id):
             raise UserError(
@@ -23,7 +38,7 @@ def _token_source(args: argparse.Namespace):
                 "(never on the command line)"
             )
         return ClientSecretCredential(args.tenant_id, args.client_id, secret)
-    return DefaultAzureCredential()
+    return default_credential()
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,16 +46,9 @@ def run(args: argparse.Namespace) -> int:
     from infra.clients.fabric import FabricClient
 
     header, rows = read_rows(args.csv)
-    credential = _token_source(args)
-    tokens = 0
-
-    def token(scope: str) -> str:
-        nonlocal tokens
-        tokens += 1
-        return credential.get_token(scope).token
-
+    credential = _CountingCredential(_token_source(args))
     scorer = EndpointScorer(
-        FabricClient(base_url=args.api_url, token=token),
+        FabricClient(base_url=args.api_url, credential=credential),
         args.workspace_id,
         args.model_id,
         args.batch_size,
@@ -57,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
         if args.out:
             out.close()
     print(
-        f"fabml score-endpoint: {len(rows)} rows scored with {tokens} token request(s) and "
+        f"fabml score-endpoint: {len(rows)} rows scored with {credential.requests} token "
+        f"request(s) and "
         f"{scorer.requests} score request(s)",
         file=sys.stderr,
     )

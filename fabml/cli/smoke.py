@@ -30,21 +30,24 @@ def _outputs(args: argparse.Namespace) -> tuple[dict, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from azure.identity import DefaultAzureCredential
     from azure.storage.blob import BlobServiceClient
 
     from fabml.scoring.smoke import Smoke, Target
+    from infra.clients.http import CONNECT_TIMEOUT, READ_TIMEOUT, default_credential
 
     outputs, source = _outputs(args)
     target = Target.from_outputs(outputs, source)
-    credential = DefaultAzureCredential()
+    credential = default_credential()
     container = BlobServiceClient(
-        f"https://{target.storage_account}.blob.core.windows.net", credential=credential
+        f"https://{target.storage_account}.blob.core.windows.net",
+        credential=credential,
+        connection_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
     ).get_container_client(target.container)
     smoke = Smoke(
         target,
         container,
-        token=lambda scope: credential.get_token(scope).token,
+        credential=credential,
         timeout_seconds=args.timeout,
         progress=lambda message: print(f"fabml smoke: {message}", file=sys.stderr, flush=True),
     )

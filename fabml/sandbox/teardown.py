@@ -7,16 +7,15 @@ the soft-deleted vault is purged. Every purge is checked in Azure first (`purge.
 
 from __future__ import annotations
 
-import contextlib
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from fabml.sandbox.automation import Pulumi
 from fabml.sandbox.purge import Purger, Refused, refuse_protected
 from infra.clients.arm import ArmClient
-from infra.errors import UserError
+from infra.clients.http import sign_in_errors
 from infra.settings import StackSettings
 
 
@@ -39,7 +38,7 @@ def teardown(
 ) -> DestroyReport:
     """Destroy `settings.stack` and purge its soft-deleted names; Refused stops it before any
     destroy if the workspace to force-delete is not the stack's."""
-    with _signed_in():
+    with sign_in_errors():
         stack = settings.stack
         refuse_protected(settings)
         report = DestroyReport(stack)
@@ -65,19 +64,6 @@ def teardown(
                 report.problems.append(str(refused))
         return report
 
-
-@contextlib.contextmanager
-def _signed_in() -> Iterator[None]:
-    """No Azure sign-in is a user's to fix: one line, not azure-identity's traceback."""
-    from azure.core.exceptions import ClientAuthenticationError
-
-    try:
-        yield
-    except ClientAuthenticationError:
-        raise UserError(
-            "no Azure sign-in for the purge checks: run `az login` (or set up OIDC / a managed "
-            "identity), then run the command again"
-        ) from None
 
 
 def as_json(items: Any) -> str:

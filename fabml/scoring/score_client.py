@@ -1,8 +1,9 @@
 """Scores rows through a Fabric ML model endpoint, the way the Dataflow M function does.
 
-One token per run (FabricClient keeps it), rows sent in batches in the score API's dataframe
-format, 429/503 retried after Retry-After: 10,000 rows cost 1 token request and
-ceil(10,000 / batch size) score requests, not a token and a request per row.
+One token per run (the stack's bearer policy keeps it and asks again only shortly before it
+expires), rows sent in batches in the score API's dataframe format, throttling, 5xx and
+timeouts retried honouring Retry-After (scoring a batch twice does no harm): 10,000 rows cost
+1 token request and ceil(10,000 / batch size) score requests, not a token and a request per row.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ class EndpointScorer:
         for batch in _batches(rows, self.batch_size):
             body = {"formatType": "dataframe", "orientation": "values", "inputs": batch}
             self.requests += 1
-            answer = self.fabric.call("POST", path, body).body or {}
+            answer = self.fabric.call("POST", path, body, retry_post=True).body or {}
             values = answer.get("predictions")
             if not isinstance(values, list) or len(values) != len(batch):
                 raise UserError(

@@ -1,119 +1,137 @@
-"""A small Azure Resource Manager client: what the engine's providers do not cover.
+"""An Azure Resource Manager client for what the engine's providers do not cover.
 
-Tokens come from `azure-identity` (DefaultAzureCredential: CLI sign-in, OIDC in CI, managed
-identity) and never leave the process. Long-running operations are followed through the
-`Azure-AsyncOperation` or `Location` header, honouring `Retry-After`.
+Built on the one HTTP stack (`infra.clients.http`): azure-mgmt-core's `ARMPipelineClient`,
+the process's credential, retries honouring Retry-After, timeouts. Long-running operations are
+followed by azure-mgmt-core's `ARMPolling` (Azure-AsyncOperation, then Location, then the
+resource's provisioningState), honouring Retry-After between polls.
 """
 
 from __future__ import annotations
 
-import json
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
+from azure.core.exceptions import AzureError, HttpResponseError
+from azure.core.polling import LROPoller
+
+from infra.clients import http
 from infra.errors import UserError
 
 DEFAULT_ENDPOINT = "https://management.azure.com"
+POLL_SECONDS = 5.0  # between polls when ARM names no Retry-After
 
 
 class ArmError(UserError):
     """An ARM call failed; the message names the call and ARM's own error code and text."""
 
 
-def default_token(scope: str) -> str:
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential().get_token(scope).token
-
-
 @dataclass
-class ArmClient:
+class ArmClient(http.ServiceClient):
     endpoint: str = DEFAULT_ENDPOINT
-    token: Callable[[str], str] = default_token
-    timeout_seconds: float = 1800.0
-    sleep: Callable[[float], None] = time.sleep
-    _cached_token: str | None = field(default=None, init=False, repr=False)
+    # A `scope -> token` function (tests, callers that hold a token); by default the
+    # process's one credential.
+    token: Callable[[str], str] | None = None
+    timeout_seconds: float = 1800.0  # for a long-running operation to end
+    sleep: Callable[[float], None] | None = None
 
-    def _bearer(self) -> str:
-        if self._cached_token is None:
-            self._cached_token = self.token(f"{self.endpoint.rstrip('/')}/.default")
-        return self._cached_token
+    def _build(self) -> Any:
+        return http.pipeline(
+            self.endpoint,
+            f"{self.endpoint.rstrip('/')}/.default",
+            http.credential_of(self.credential, self.token),
+            arm=True,
+            sleep=self.sleep,
+            read_timeout=self.read_timeout,
+        )
 
     def _url(self, path_or_url: str, api_version: str | None) -> str:
-        url = path_or_url if "://" in path_or_url else self.endpoint.rstrip("/") + path_or_url
+        url = self.join(self.endpoint, path_or_url)
         if api_version is None:
             return url
         sep = "&" if "?" in url else "?"
-        return f"{url}{sep}api-version={urllib.parse.quote(api_version)}"
+        return f"{url}{sep}{urlencode({'api-version': api_version})}"
+
+    def _send(
+        self,
+        method: str,
+        path_or_url: str,
+        api_version: str | None,
+        body: Any,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        url = self._url(path_or_url, api_version)
+        return http.send(self.pipeline, method, url, body, error=ArmError, headers=headers)
 
     def call(
         self, method: str, path_or_url: str, api_version: str | None, body: Any = None
     ) -> tuple[int, dict[str, str], Any]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self._url(path_or_url, api_version), data=data, method=method
-        )
-        request.add_header("Authorization", f"Bearer {self._bearer()}")
-        request.add_header("Accept", "application/json")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                raw = response.read()
-                headers = {k.lower(): v for k, v in response.headers.items()}
-                return response.status, headers, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            headers = {k.lower(): v for k, v in exc.headers.items()}
-            if exc.code == 404 and method == "GET":
-                return 404, headers, None
+        """One call: (status, lower-case headers, JSON body). A GET's 404 is an answer."""
+        response = http.response_of(self._send(method, path_or_url, api_version, body))
+        if response.status == 404 and method == "GET":
+            return 404, response.headers, None
+        if response.status >= 400:
             raise ArmError(
-                f"{method} {path_or_url}: HTTP {exc.code}: {_arm_message(raw)}"
-            ) from None
-        except urllib.error.URLError as exc:
-            raise ArmError(
-                f"{method} {path_or_url}: cannot reach {self.endpoint}: {exc.reason}"
-            ) from None
+                f"{method} {path_or_url}: HTTP {response.status}: {_arm_message(response.body)}"
+            )
+        return response.status, response.headers, response.body
 
     def call_and_wait(
-        self, method: str, path: str, api_version: str, body: Any = None
+        self,
+        method: str,
+        path: str,
+        api_version: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         """Make a call; if ARM accepts it as a long-running operation, wait for its end."""
-        status, headers, payload = self.call(method, path, api_version, body)
-        monitor = headers.get("azure-asyncoperation") or headers.get("location")
-        if status not in (201, 202) or not monitor:
-            return status, payload
-        deadline = time.monotonic() + self.timeout_seconds
-        while True:
-            self.sleep(_retry_after(headers))
-            status, headers, payload = self.call("GET", monitor, None)
-            state = (payload or {}).get("status") if isinstance(payload, dict) else None
-            if state in ("Failed", "Canceled"):
-                raise ArmError(f"{method} {path}: operation {state}: {_arm_message(payload)}")
-            # Azure-AsyncOperation answers 200 with a status; Location answers 202 until done,
-            # then 200 or 204.
-            if status in (200, 201, 204) and state in (None, "Succeeded"):
-                return status, payload
-            if time.monotonic() > deadline:
-                raise ArmError(f"{method} {path}: not finished after {self.timeout_seconds:.0f} s")
+        first = self._send(method, path, api_version, body, headers)
+        response = http.response_of(first)
+        if response.status >= 400:
+            raise ArmError(
+                f"{method} {path}: HTTP {response.status}: {_arm_message(response.body)}"
+            )
+        if "azure-asyncoperation" not in response.headers and "location" not in response.headers:
+            return response.status, response.body
+        return self._wait(method, path, first)
+
+    def _wait(self, method: str, path: str, first: Any) -> tuple[int, Any]:
+        from azure.mgmt.core.polling.arm_polling import ARMPolling
+
+        def final(pipeline_response: Any) -> tuple[int, Any]:
+            answer = http.response_of(pipeline_response)
+            return answer.status, answer.body
+
+        # azure-core polls once at once; ARM asks for a pause first (Retry-After).
+        http.wait(self.pipeline, http.retry_after(http.response_of(first).headers, POLL_SECONDS))
+        poller = LROPoller(self.pipeline, first, final, ARMPolling(timeout=POLL_SECONDS))
+        try:
+            with http.sign_in_errors():
+                outcome = poller.result(timeout=self.timeout_seconds)
+        except HttpResponseError as failure:
+            detail = _arm_message(_json_of(failure))
+            raise ArmError(f"{method} {path}: operation {poller.status()}: {detail}") from None
+        except AzureError as failure:
+            raise ArmError(f"{method} {path}: {failure.message}") from None
+        if not poller.done():
+            raise ArmError(f"{method} {path}: not finished after {self.timeout_seconds:.0f} s")
+        return outcome
 
 
-def _retry_after(headers: dict[str, str]) -> float:
+def _json_of(failure: HttpResponseError) -> Any:
+    response = failure.response
+    if response is None:
+        return failure.message
     try:
-        return min(max(float(headers.get("retry-after", "5")), 0.0), 60.0)
-    except ValueError:
-        return 5.0
+        return response.json()  # type: ignore[union-attr]
+    except (ValueError, AttributeError):
+        return failure.message
 
 
-def _arm_message(raw: Any) -> str:
+def _arm_message(payload: Any) -> str:
     try:
-        payload = json.loads(raw) if isinstance(raw, (bytes, str)) else raw
         error = payload.get("error") or payload
         return f"{error.get('code', 'Error')}: {error.get('message', '')}".strip()
-    except (ValueError, AttributeError, TypeError):
-        return (raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw))[:500]
+    except AttributeError:
+        return str(payload)[:500]

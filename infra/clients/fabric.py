@@ -1,26 +1,30 @@
-"""A Fabric REST client: tokens from azure-identity, throttling and long-running operations.
+"""A Fabric REST client on the one HTTP stack: throttling, long-running operations, pages.
 
-Fabric answers 429 with Retry-After, and long operations with 202 + Location +
-x-ms-operation-id + Retry-After; the operation's state is polled until Succeeded or Failed,
-then its result is read from `<operation>/result`. Errors become FabricError with Fabric's own
-errorCode and message. Tokens stay in the process.
+Fabric answers 429 with Retry-After (retried by the pipeline), and long operations with
+202 + Location + x-ms-operation-id + Retry-After: `FabricOperationPolling` (an azure-core
+`PollingMethod`, the only place that follows them) polls the operation until Succeeded or
+Failed, then reads its result from `<operation>/result`. Errors become FabricError with
+Fabric's own errorCode and message.
 """
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from azure.core.polling import PollingMethod
+
+from infra.clients import http
+from infra.clients.http import Response
 from infra.errors import UserError
 
 FABRIC_API = "https://api.fabric.microsoft.com/v1"
 FABRIC_SCOPE = "https://api.fabric.microsoft.com/.default"
-RETRIED = (429, 503)  # throttled or briefly unavailable: wait Retry-After and send again
+POLL_SECONDS = 5.0  # between polls when Fabric names no Retry-After
+
+__all__ = ["FABRIC_API", "FABRIC_SCOPE", "FabricClient", "FabricError", "Response"]
 
 
 class FabricError(UserError):
@@ -32,92 +36,60 @@ class FabricError(UserError):
         self.code = code
 
 
-def default_token(scope: str) -> str:
-    from azure.identity import DefaultAzureCredential
-
-    return DefaultAzureCredential().get_token(scope).token
-
-
 @dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class FabricClient:
+class FabricClient(http.ServiceClient):
     base_url: str = FABRIC_API
-    token: Callable[[str], str] = default_token
-    sleep: Callable[[float], None] = time.sleep
+    # A `scope -> token` function (tests, callers that hold a token); by default the
+    # process's one credential.
+    token: Callable[[str], str] | None = None
+    sleep: Callable[[float], None] | None = None
     max_throttle_retries: int = 5
-    timeout_seconds: float = 1800.0
-    _token: str | None = field(default=None, init=False, repr=False)
+    timeout_seconds: float = 1800.0  # for a long-running operation to end
+
+    def _build(self) -> Any:
+        return http.pipeline(
+            self.base_url,
+            FABRIC_SCOPE,
+            http.credential_of(self.credential, self.token),
+            sleep=self.sleep,
+            retries=self.max_throttle_retries,
+            read_timeout=self.read_timeout,
+        )
 
     def _url(self, path: str) -> str:
-        return path if "://" in path else self.base_url.rstrip("/") + path
+        return self.join(self.base_url, path)
 
-    def _send(self, method: str, path: str, body: Any = None) -> Response:
-        if self._token is None:
-            self._token = self.token(FABRIC_SCOPE)
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self._url(path), data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self._token}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        try:
-            with urllib.request.urlopen(request, timeout=60) as reply:
-                raw = reply.read()
-                headers = {k.lower(): v for k, v in reply.headers.items()}
-                return Response(reply.status, headers, json.loads(raw) if raw else None)
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
-            headers = {k.lower(): v for k, v in exc.headers.items()}
-            try:
-                payload = json.loads(raw) if raw else None
-            except ValueError:
-                payload = raw.decode(errors="replace")[:300]
-            return Response(exc.code, headers, payload)
-        except urllib.error.URLError as exc:
-            raise FabricError(f"{method} {path}: cannot reach Fabric: {exc.reason}") from None
+    def _send(self, method: str, path: str, body: Any = None, **options: Any) -> Response:
+        pipeline_response = http.send(
+            self.pipeline, method, self._url(path), body, error=FabricError, **options
+        )
+        return http.response_of(pipeline_response)
 
-    def call(self, method: str, path: str, body: Any = None, *, ok_404: bool = False) -> Response:
-        """One call: throttling (429, 503) retried, long-running operations followed."""
-        response = self._send(method, path, body)
-        for _ in range(self.max_throttle_retries):
-            if response.status not in RETRIED:
-                break
-            self.sleep(_retry_after(response.headers, 10))
-            response = self._send(method, path, body)
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        ok_404: bool = False,
+        retry_post: bool = False,
+    ) -> Response:
+        """One call: throttling retried, long-running operations followed.
+
+        `retry_post`: the POST may be sent twice without harm (scoring), so it is retried on
+        timeouts and 5xx too.
+        """
+        response = self._send(method, path, body, retry_post=retry_post)
         if response.status == 404 and ok_404:
             return response
         if response.status >= 400:
             raise _error(method, path, response)
         if response.status == 202 and "location" in response.headers:
-            return self._wait(method, path, response)
+            polling = FabricOperationPolling(f"{method} {path}", self.timeout_seconds)
+            polling.initialize(self, response, lambda answer: answer)
+            polling.run()
+            return polling.resource()
         return response
-
-    def _wait(self, method: str, path: str, accepted: Response) -> Response:
-        location = accepted.headers["location"]
-        deadline = time.monotonic() + self.timeout_seconds
-        headers = accepted.headers
-        while True:
-            self.sleep(_retry_after(headers, 5))
-            state = self.call("GET", location)
-            headers = state.headers
-            status = (state.body or {}).get("status")
-            if status == "Succeeded":
-                result = self._send("GET", location.rstrip("/") + "/result")
-                return result if result.status < 400 else Response(200, {}, None)
-            if status in ("Failed", "Cancelled"):
-                error = (state.body or {}).get("error") or {}
-                raise FabricError(
-                    f"{method} {path}: operation {status}: {error.get('errorCode', '')} "
-                    f"{error.get('message', '')}".strip(),
-                    code=str(error.get("errorCode", "")),
-                )
-            if time.monotonic() > deadline:
-                raise FabricError(f"{method} {path}: not done after {self.timeout_seconds:.0f} s")
 
     def pages(self, path: str, key: str = "value") -> Iterator[dict[str, Any]]:
         """Every item of a paged list (continuationUri / continuationToken)."""
@@ -127,12 +99,60 @@ class FabricClient:
             yield from body.get(key, [])
             next_path = body.get("continuationUri")
 
+    def wait(self, seconds: float) -> None:
+        http.wait(self.pipeline, seconds)
 
-def _retry_after(headers: dict[str, str], default: float) -> float:
-    try:
-        return min(max(float(headers.get("retry-after", default)), 0.0), 120.0)
-    except ValueError:
-        return default
+
+class FabricOperationPolling(PollingMethod[Response]):
+    """Fabric's long-running operation: poll `Location` (honouring Retry-After) until the
+    state is Succeeded, Failed or Cancelled; on success the answer is `<Location>/result`
+    (or an empty 200 when the operation has no result)."""
+
+    def __init__(self, what: str, timeout_seconds: float) -> None:
+        self._what = what
+        self._timeout = timeout_seconds
+
+    def initialize(
+        self, client: Any, initial_response: Any, deserialization_callback: Callable
+    ) -> None:
+        self._client: FabricClient = client
+        self._last: Response = initial_response
+        self._location = initial_response.headers["location"]
+        self._deserialize = deserialization_callback
+        self._status = "Running"
+        self._resource: Response | None = None
+
+    def run(self) -> None:
+        deadline = time.monotonic() + self._timeout
+        while not self.finished():
+            self._client.wait(http.retry_after(self._last.headers, POLL_SECONDS))
+            self._last = self._client.call("GET", self._location)
+            body = self._last.body if isinstance(self._last.body, dict) else {}
+            state = body.get("status")
+            if state == "Succeeded":
+                result = self._client._send("GET", self._location.rstrip("/") + "/result")
+                self._resource = result if result.status < 400 else Response(200, {}, None)
+                self._status = "Succeeded"
+            elif state in ("Failed", "Cancelled"):
+                self._status = state
+                error = body.get("error") or {}
+                raise FabricError(
+                    f"{self._what}: operation {state}: {error.get('errorCode', '')} "
+                    f"{error.get('message', '')}".strip(),
+                    code=str(error.get("errorCode", "")),
+                )
+            elif time.monotonic() > deadline:
+                raise FabricError(f"{self._what}: not done after {self._timeout:.0f} s")
+
+    def status(self) -> str:
+        return self._status
+
+    def finished(self) -> bool:
+        return self._status in ("Succeeded", "Failed", "Cancelled")
+
+    def resource(self) -> Response:
+        assert self._resource is not None, "the operation has not succeeded"
+        return self._deserialize(self._resource)
 
 
 def _error(method: str, path: str, response: Response) -> FabricError:

@@ -2,8 +2,17 @@
 
 azure-native has no resource for this: the default lives in the endpoint's own properties,
 while the deployment needs the endpoint first, so setting it on the endpoint would be a
-dependency cycle. This dynamic resource PATCHes `properties.defaults.deploymentName` once the
-deployment exists, as `az ml batch-endpoint update --set defaults.deployment_name=...` does.
+dependency cycle. ARM takes the default only in a whole PUT of the endpoint: the PATCH body
+(`PartialMinimalTrackedResourceWithIdentity`, Microsoft.MachineLearningServices 2025-12-01)
+carries tags and identity only. So this dynamic resource does what azure-ai-ml does for
+`az ml batch-endpoint update --set defaults.deployment_name=...`: GET the endpoint, PUT it back
+with only `properties.defaults.deploymentName` changed (read-only fields dropped, `If-Match`
+with the ETag when ARM returns one) and follow the PUT's long-running operation.
+
+An azure-native update of the endpoint PUTs it without `defaults`. Two things put it back:
+`endpoint_spec` (the endpoint's own inputs) changes with any such update, and `read` (run by
+`pulumi refresh`) reports the default ARM holds, so the next `up` sees the drift and sets it
+again.
 """
 
 from __future__ import annotations
@@ -20,9 +29,33 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from infra.clients.arm import DEFAULT_ENDPOINT, ArmClient
+from infra.clients.arm import DEFAULT_ENDPOINT, ArmClient, ArmError
 
 API_VERSION = "2025-12-01"
+# What a BatchEndpoint PUT takes (BatchEndpointTrackedResource, 2025-12-01); id, name, type,
+# systemData and etag are read-only envelope fields.
+WRITABLE = ("location", "tags", "identity", "kind", "sku", "properties")
+# Read-only in BatchEndpointProperties / EndpointPropertiesBase.
+READ_ONLY_PROPERTIES = ("provisioningState", "scoringUri", "swaggerUri")
+
+
+def put_body(endpoint: dict[str, Any], deployment_name: str) -> dict[str, Any]:
+    """The endpoint as ARM returned it, as a PUT body with the default deployment set."""
+    body = {key: endpoint[key] for key in WRITABLE if endpoint.get(key) is not None}
+    properties = {
+        k: v for k, v in (endpoint.get("properties") or {}).items() if k not in READ_ONLY_PROPERTIES
+    }
+    properties["defaults"] = {"deploymentName": deployment_name}
+    body["properties"] = properties
+    identity = endpoint.get("identity")
+    if isinstance(identity, dict):
+        # principalId, tenantId and each user-assigned identity's ids are read-only.
+        body["identity"] = {"type": identity.get("type")}
+        if identity.get("userAssignedIdentities"):
+            body["identity"]["userAssignedIdentities"] = {
+                key: {} for key in identity["userAssignedIdentities"]
+            }
+    return body
 
 
 class DefaultDeploymentProvider(ResourceProvider):
@@ -37,8 +70,19 @@ class DefaultDeploymentProvider(ResourceProvider):
         return ArmClient(endpoint=props.get("arm_endpoint") or DEFAULT_ENDPOINT)
 
     def _set(self, props: dict[str, Any]) -> dict[str, Any]:
-        body = {"properties": {"defaults": {"deploymentName": props["deployment_name"]}}}
-        self._arm(props).call_and_wait("PATCH", props["endpoint_id"], API_VERSION, body)
+        arm = self._arm(props)
+        endpoint_id = props["endpoint_id"]
+        status, headers, endpoint = arm.call("GET", endpoint_id, API_VERSION)
+        if status == 404 or not isinstance(endpoint, dict):
+            raise ArmError(f"GET {endpoint_id}: the batch endpoint does not exist")
+        etag = headers.get("etag") or endpoint.get("etag")
+        arm.call_and_wait(
+            "PUT",
+            endpoint_id,
+            API_VERSION,
+            put_body(endpoint, props["deployment_name"]),
+            headers={"If-Match": etag} if etag else None,
+        )
         return dict(props)
 
     def create(self, props: dict[str, Any]) -> CreateResult:

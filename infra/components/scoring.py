@@ -96,7 +96,10 @@ class BatchScoring(pulumi.ComponentResource):
                 auth_mode="AADToken", description=ENDPOINT_DESCRIPTION
             ),
             tags=ctx.tags,
-            opts=ctx.child(self),
+            # The default deployment is set by DefaultDeployment (below). After a `pulumi
+            # refresh` the endpoint's state holds it; ignoring it here keeps the next `up` from
+            # PUTting the endpoint without it (the old value is sent instead).
+            opts=ctx.child(self, ignore_changes=["properties.defaults"]),
         )
 
         self.deployment = ml.BatchDeployment(

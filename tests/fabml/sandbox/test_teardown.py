@@ -146,7 +146,7 @@ def test_outputs_that_steer_calls_elsewhere_or_no_sign_in_stop_with_one_line(
     fake_pulumi.seed("dev", {}, {"subscriptionId": "11111111-2222-3333-4444-555555555555"})
     monkeypatch.setattr("infra.clients.arm.ArmClient", lambda: ArmClient(token=no_token))
     assert main(["destroy", "--stack", "dev"]) == 2
-    assert capsys.readouterr().err.splitlines()[-1].startswith("fabml: no Azure sign-in for the")
+    assert capsys.readouterr().err.splitlines()[-1].startswith("fabml: no Azure sign-in found")
     assert not any("destroy" in c["args"] for c in fake_pulumi.calls())
 
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from azure.core.credentials import AccessToken
 
 from fabml.cli.main import main
 from fabml.scoring.score_client import EndpointScorer, read_rows
+from infra.clients import http
 from infra.clients.fabric import FabricClient
 from tests.conftest import DATA
 from tests.fabric_spec import FabricSpec
@@ -27,6 +30,8 @@ class Endpoint:
         self.requests: list[dict[str, Any]] = []
         self.problems: list[str] = []
         self.busy: list[int] = []  # statuses to answer first, e.g. [429, 503]
+        self.slow: list[float] = []  # seconds to wait before answering, per request
+        self.tokens: list[str] = []  # the Authorization header of each request
 
 
 @pytest.fixture
@@ -36,15 +41,17 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
     class Handler(JsonHandler):
         def do_POST(self) -> None:
             body = self.read_json()
+            state.tokens.append(self.headers.get("Authorization", ""))
+            if state.slow:
+                time.sleep(state.slow.pop(0))
             state.problems += SPEC.check(
                 "POST", f"https://api.fabric.microsoft.com{self.path}", body
             )
             if state.busy:
-                self.send_json(
-                    state.busy.pop(0),
-                    {"errorCode": "Busy", "message": "later"},
-                    {"Retry-After": "0"},
-                )
+                status = state.busy.pop(0)
+                # 429 and 503 name a wait; a bare 500 does not.
+                wait = {"Retry-After": "0"} if status in (429, 503) else {}
+                self.send_json(status, {"errorCode": "Busy", "message": "later"}, wait)
                 return
             state.requests.append(body)
             predictions = [[row[0] % 2] for row in body["inputs"]]
@@ -95,6 +102,34 @@ def test_throttling_and_unavailability_are_retried(endpoint: tuple[Endpoint, str
     assert len(state.requests) == 1
 
 
+def test_server_errors_and_timeouts_are_retried(endpoint: tuple[Endpoint, str]) -> None:
+    state, base = endpoint
+    _, rows = read_rows(SAMPLE)
+    state.busy = [500, 502]
+    state.slow = [0, 0, 1.5]  # the third try gets no answer within the read timeout
+    client = FabricClient(
+        base_url=base, token=lambda s: "t", sleep=lambda s: None, read_timeout=0.5
+    )
+    assert len(EndpointScorer(client, WORKSPACE, MODEL, 500).score(rows)) == 100
+    assert len(state.tokens) == 4  # 500, 502, timeout, answer
+    assert len(state.requests) == 1
+
+
+def test_an_expiring_token_is_renewed_between_batches(endpoint: tuple[Endpoint, str]) -> None:
+    state, base = endpoint
+    _, rows = read_rows(SAMPLE)
+    issued: list[str] = []
+
+    class ShortLived:
+        def get_token(self, *scopes: str, **_: Any) -> AccessToken:
+            issued.append(f"t{len(issued)}")
+            return AccessToken(issued[-1], int(time.time()) + 60)  # inside the refresh window
+
+    client = FabricClient(base_url=base, credential=ShortLived(), sleep=lambda s: None)
+    EndpointScorer(client, WORKSPACE, MODEL, 50).score(rows)
+    assert state.tokens == ["Bearer t0", "Bearer t1"]
+
+
 def test_cli_writes_rows_with_predictions(
     endpoint: tuple[Endpoint, str],
     tmp_path: Path,
@@ -104,12 +139,10 @@ def test_cli_writes_rows_with_predictions(
     _, base = endpoint
 
     class Credential:
-        def get_token(self, scope: str) -> Any:
-            return type("Token", (), {"token": "t"})()
+        def get_token(self, *scopes: str, **_: Any) -> AccessToken:
+            return AccessToken("t", int(time.time()) + 3600)
 
-    import azure.identity
-
-    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Credential)
+    monkeypatch.setattr(http, "default_credential", Credential)
     out = tmp_path / "scored.csv"
     assert _cli("--batch-size", "40", "--out", str(out), "--api-url", base) == 0
     lines = out.read_text().splitlines()

@@ -200,3 +200,29 @@ def test_bad_outputs_and_files_are_user_errors(tmp_path: Path, capsys: Any) -> N
     outputs.write_text(json.dumps({"workspaceName": "w"}))
     assert main(["smoke", "--outputs", str(outputs)]) == 2
     assert "missing stack output(s) subscriptionId" in capsys.readouterr().err
+
+
+def test_without_a_sign_in_nothing_is_uploaded_and_the_error_is_said_once() -> None:
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from infra.clients.http import SIGN_IN_HELP, SignInError
+
+    class NoSignIn:
+        def get_token(self, *scopes: str, **_: Any) -> Any:
+            raise ClientAuthenticationError("DefaultAzureCredential failed to retrieve a token")
+
+    class Container:
+        def __init__(self) -> None:
+            self.calls: list[str] = []
+
+        def __getattr__(self, name: str) -> Any:
+            self.calls.append(name)
+            raise AssertionError(f"container.{name} called without a sign-in")
+
+    container = Container()
+    target = Target("s", "rg", "mlw", "https://e.inference.ml.azure.com/jobs", "a", "c", "ds")
+    smoke = Smoke(target, container, credential=NoSignIn(), sleep=lambda s: None)
+    with pytest.raises(SignInError) as missing:
+        smoke.run(SAMPLE)
+    assert str(missing.value) == SIGN_IN_HELP
+    assert container.calls == []  # no upload, so no clean-up to fail

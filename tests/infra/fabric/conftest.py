@@ -67,7 +67,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
             key = f"{method} {url.path}"
             if key in fake.throttle:
                 fake.throttle.discard(key)
-                self.send_json(429, _error("RequestBlocked", "throttled"), {"Retry-After": "0"})
+                self.send_json(429, _error("RequestBlocked", "throttled"), {"Retry-After": "2"})
                 return
             if key in fake.fail:
                 status, code = fake.fail.pop(key)
