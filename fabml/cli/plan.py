@@ -50,5 +50,5 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--config-file", type=Path, help="read the stack's config from this file instead"
     )
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
-    plan.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    plan.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     plan.set_defaults(run=run)

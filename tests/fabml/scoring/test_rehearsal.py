@@ -82,15 +82,15 @@ def test_transient_failures_are_retried(
     folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[str] = []
-    real = rehearsal._read_file
+    real = rehearsal._read_chunks
 
-    def flaky(path: Path) -> object:
+    def flaky(path: Path, name: str, chunk_rows: int) -> object:
         calls.append(path.name)
         if calls.count(path.name) < 3:
             raise OSError("storage hiccup")
-        return real(path)
+        return real(path, name, chunk_rows)
 
-    monkeypatch.setattr(rehearsal, "_read_file", flaky)
+    monkeypatch.setattr(rehearsal, "_read_chunks", flaky)
     ok = rehearse(MODEL, folder / "a.csv", tmp_path / "ok", Options(workers=1, max_retries=2))
     assert (ok.rows_scored, ok.files_failed) == (100, 0)
     calls.clear()
@@ -110,7 +110,7 @@ def test_cli_uses_the_stack_settings_and_reports(
     assert summary["output"] == str(out / "predictions.csv")
     (folder / "x.csv").write_text("age\n1\n")
     assert main(["score-local", str(folder), "--out", str(out), "--error-threshold", "0"]) == 1
-    assert "job FAILED" in capsys.readouterr().out
+    assert "job FAILED" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("make", "message"), [("missing", "no such file"), ("empty", "no .csv")])
