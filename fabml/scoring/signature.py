@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from fabml import bounded_yaml
 from infra.errors import UserError
 
 _LONG = re.compile(r"^[+-]?\d+$")
@@ -49,9 +50,9 @@ def read_signature(model_dir: Path) -> list[Column]:
     if not mlmodel.is_file():
         raise ModelFolderError(f"{model_dir}: not an MLflow model folder (no MLmodel file)")
     try:
-        inputs = json.loads(yaml.safe_load(mlmodel.read_text())["signature"]["inputs"])
+        inputs = json.loads(bounded_yaml.safe_load(mlmodel.read_text())["signature"]["inputs"])
         return [Column(str(c["name"]), str(c["type"])) for c in inputs]
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise ModelFolderError(f"{mlmodel}: no column-based input signature ({exc})") from None
 
 
