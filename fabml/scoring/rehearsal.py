@@ -187,8 +187,8 @@ def _read_chunks(path: Path, name: str, chunk_rows: int) -> Iterator[Any]:
                 yield chunk[list(dtypes)]
             else:
                 return
-    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
-        pass
+    except (ValueError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        pass  # UnicodeDecodeError is a ValueError
     raise _Invalid(_locate(path, name, chunk_rows))
 
 
