@@ -40,6 +40,8 @@ from fabml.scoring.signature import (
 )
 from infra.errors import UserError
 
+# A long column must be read as integers; a double one may be (MLflow widens int to double).
+_KINDS = {"long": "i", "integer": "i", "double": "if", "float": "if"}
 _DTYPES = {
     "long": "int64",
     "integer": "int32",
@@ -127,6 +129,7 @@ def check_output(input_path: Path, out_dir: Path, file_name: str) -> None:
 # The model lives in a module global so forked workers inherit it instead of reloading it.
 _MODEL: Any = None
 _COLUMNS: list[Column] = []
+_NUMERIC_KINDS: dict[str, str] = {}  # numeric column -> numpy kinds it may be read as
 
 
 def load_model(model_dir: Path) -> None:
@@ -138,6 +141,8 @@ def load_model(model_dir: Path) -> None:
             "scoring needs mlflow, scikit-learn and pandas: run `bin/bootstrap dev`"
         ) from None
     _COLUMNS = read_signature(model_dir)
+    _NUMERIC_KINDS.clear()
+    _NUMERIC_KINDS.update({c.name: _KINDS[c.type] for c in _COLUMNS if c.type in _KINDS})
     _MODEL = mlflow.pyfunc.load_model(str(model_dir))
 
 
@@ -160,36 +165,54 @@ def _read_header(path: Path, name: str) -> None:
 def _read_chunks(path: Path, name: str, chunk_rows: int) -> Iterator[Any]:
     """One input file as typed frames of `chunk_rows` rows, or _Invalid naming line and column.
 
-    The typed read is pandas' C parser; only a file it rejects is read again as text to find
-    the line and column at fault, so valid data pays nothing for the detailed messages.
+    Numeric columns are read as pandas infers them, as the deployment reads a CSV, then held
+    to MLflow's rule: a long column must hold whole numbers written as such (pandas' typed
+    read would take 1.0, 1e3 and even inf as a long), a double column finite numbers. Only a
+    chunk that fails is read again as text to find the line and column at fault, so valid
+    data pays nothing for the detailed messages.
     """
-    import numpy as np
     import pandas as pd
 
     _read_header(path, name)
     dtypes: dict[Any, Any] = {c.name: _DTYPES.get(c.type, "object") for c in _COLUMNS}
-    floats = [c.name for c in _COLUMNS if dtypes[c.name].startswith("float")]
+    given = {n: t for n, t in dtypes.items() if n not in _NUMERIC_KINDS}
     try:
         # Only an empty field is missing: "NA" or "null" in a string column is a value.
         with pd.read_csv(
             path,
-            dtype=dtypes,
+            dtype=given,
             usecols=list(dtypes),
             chunksize=chunk_rows,
             keep_default_na=False,
             na_values=[""],
         ) as reader:
             for chunk in reader:
-                if chunk.isna().to_numpy().any() or (
-                    floats and not np.isfinite(chunk[floats].to_numpy(dtype="float64")).all()
-                ):
+                if not _fits(chunk):
                     break
-                yield chunk[list(dtypes)]
+                yield chunk[list(dtypes)].astype(dtypes)
             else:
                 return
     except (ValueError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
         pass  # UnicodeDecodeError is a ValueError
     raise _Invalid(_locate(path, name, chunk_rows))
+
+
+def _fits(chunk: Any) -> bool:
+    """Every value present, longs read as 64-bit integers, doubles as finite numbers."""
+    import numpy as np
+
+    if chunk.isna().to_numpy().any():
+        return False
+    for column in _COLUMNS:
+        kinds = _NUMERIC_KINDS.get(column.name)
+        if kinds is None:
+            continue
+        values = chunk[column.name]
+        if values.dtype.kind not in kinds or values.dtype.itemsize != 8:  # uint64: too big
+            return False
+        if values.dtype.kind == "f" and not np.isfinite(values.to_numpy()).all():
+            return False
+    return True
 
 
 def _locate(path: Path, name: str, chunk_rows: int, limit: int = 5) -> list[Problem]:

@@ -18,7 +18,7 @@ _DOUBLE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # Spelled-out non-numbers: a model cannot score them and JSON cannot carry them, so they are
 # refused by name rather than passed on (pandas and float() would both accept them).
 _NON_FINITE = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
-_LONG_MAX = 2**63 - 1
+_LONG_RANGE = (-(2**63), 2**63 - 1)
 _CHECKS = {"long": _LONG, "integer": _LONG, "double": _DOUBLE, "float": _DOUBLE}
 
 
@@ -123,5 +123,5 @@ def _out_of_range(values: Any, kind: str) -> list[int]:
         return [int(i) for i in values.index[~np.isfinite(numbers)]]
     if kind in ("long", "integer"):
         long = values[values.str.len() > 18]  # shorter ones always fit
-        return [int(i) for i, v in long.items() if abs(int(v)) > _LONG_MAX]
+        return [int(i) for i, v in long.items() if not _LONG_RANGE[0] <= int(v) <= _LONG_RANGE[1]]
     return []

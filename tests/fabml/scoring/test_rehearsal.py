@@ -268,6 +268,15 @@ def test_max_retries_below_zero_is_refused_and_nothing_is_written(
             "line 2, column age: '99999999999999999999' is out of range for a long",
         ),
         (lambda h, r: (h, r.replace("63,", ",", 1)), "line 2, column age: empty value"),
+        # pandas' typed read takes these as longs (63 and a garbage number); MLflow would not.
+        (
+            lambda h, r: (h, r.replace("63,", "63.0,", 1)),
+            "line 2, column age: '63.0' is not a long",
+        ),
+        (
+            lambda h, r: (h, r.replace("63,", "inf,", 1)),
+            "line 2, column age: 'inf' is not a finite long",
+        ),
     ],
 )
 def test_bad_values_are_refused_by_file_line_and_column(
