@@ -189,7 +189,9 @@ def _read_chunks(path: Path, name: str, chunk_rows: int) -> Iterator[Any]:
             for chunk in reader:
                 if not _fits(chunk):
                     break
-                yield chunk[list(dtypes)].astype(dtypes)
+                # Cast only what differs (ints in a double column): astype costs even a no-op.
+                cast = {n: t for n, t in dtypes.items() if chunk[n].dtype != t}
+                yield chunk[list(dtypes)].astype(cast) if cast else chunk[list(dtypes)]
             else:
                 return
     except (ValueError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
