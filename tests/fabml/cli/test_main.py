@@ -13,6 +13,7 @@ from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError
 
 from fabml.cli import main as cli
 from infra.errors import ServiceError, UserError
+from tests.conftest import REPO
 
 
 def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
@@ -24,13 +25,14 @@ def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
     return found
 
 
+def _fabml(*argv: str) -> subprocess.CompletedProcess[str]:
+    """`fabml` in a process of its own, as a user runs it."""
+    command = [sys.executable, "-m", "fabml.cli.main", *argv]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
 def test_version_comes_from_the_package_metadata() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "fabml.cli.main", "--version"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _fabml("--version")
     assert (result.returncode, result.stdout) == (0, f"fabml {version('fabml')}\n")
 
 
@@ -142,22 +144,17 @@ def test_each_failure_is_one_line_with_its_exit_status(
 def test_an_output_path_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "fabml.cli.main",
-            "plan",
-            "--stack",
-            "dev",
-            "--json",
-            "--out",
-            str(blocker / "plan.json"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _fabml("plan", "--stack", "dev", "--json", "--out", str(blocker / "plan.json"))
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0, result.stderr
     assert f"{blocker}: File exists" in result.stderr
+
+
+def test_the_folders_fabml_writes_by_default_are_ignored_by_git() -> None:
+    defaults = {(p.prog, a.dest): a.default for p in _subparsers(cli.parser()) for a in p._actions}
+    kit = defaults[("fabml fabric", "out")]
+    for path in (f"{kit}/connection-sheet.md", "outputs.json", "plans/dev.json"):
+        ignored = subprocess.run(
+            ["git", "check-ignore", "--no-index", "-q", path], cwd=REPO, check=False
+        )
+        assert ignored.returncode == 0, f"{path} is not in .gitignore"
