@@ -33,6 +33,7 @@ from typing import Any
 
 from fabml.scoring.signature import (
     Column,
+    ModelFolderError,
     Problem,
     check_frame,
     check_header,
@@ -143,7 +144,11 @@ def load_model(model_dir: Path) -> None:
     _COLUMNS = read_signature(model_dir)
     _NUMERIC_KINDS.clear()
     _NUMERIC_KINDS.update({c.name: _KINDS[c.type] for c in _COLUMNS if c.type in _KINDS})
-    _MODEL = mlflow.pyfunc.load_model(str(model_dir))
+    try:
+        _MODEL = mlflow.pyfunc.load_model(str(model_dir))
+    except Exception as exc:  # a broken pickle, a flavor not installed: the folder is at fault
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelFolderError(f"{model_dir}: the MLflow model does not load: {first}") from None
 
 
 def _read_header(path: Path, name: str) -> None:

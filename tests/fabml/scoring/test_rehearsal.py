@@ -308,3 +308,16 @@ def test_na_is_a_value_in_a_string_column(tmp_path: Path) -> None:
     (tmp_path / "na.csv").write_text("\n".join([header, first[: -len("fixed")] + "NA"]) + "\n")
     summary = rehearse(MODEL, tmp_path / "na.csv", tmp_path / "o", Options(workers=1))
     assert (summary.rows_scored, summary.failures) == (1, [])
+
+
+def test_a_model_folder_that_does_not_load_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "model"
+    shutil.copytree(MODEL, broken)
+    (broken / "model.pkl").write_bytes(b"not a pickle")
+    argv = ["score-local", str(SAMPLE), "--out", str(tmp_path / "o"), "--model", str(broken)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"fabml: {broken}: the MLflow model does not load: ")
+    assert err.count("\n") == 1
