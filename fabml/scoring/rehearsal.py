@@ -10,8 +10,8 @@ Azure ML's MLflow scoring writes. A file that does not match the model's signatu
 mini-batch at once: a retry could not change the outcome.
 
 Memory stays flat in the input's size: files are read `chunk_rows` rows at a time, each worker
-writes its mini-batch's predictions to a part file, and the parent joins the parts in input
-order into a temporary file beside the output, renamed over it only once the job succeeded. An
+writes its mini-batch's predictions to a part file, and the parent appends the parts in input
+order to a temporary file beside the output, renamed over it only once the job succeeded. An
 interrupted or failed run leaves any earlier output as it was and no half-written file.
 """
 
@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from fabml.scoring.signature import (
     Column,
@@ -308,11 +308,9 @@ def _worker_init(model_dir: Path) -> None:
         load_model(model_dir)
 
 
-def _run_batch(
-    options: Options, job: tuple[int, list[tuple[Path, str]], Path]
-) -> tuple[int, _BatchResult]:
-    index, files, part = job
-    return index, _score_batch(files, part, options.max_retries, options.chunk_rows)
+def _run_batch(options: Options, job: tuple[list[tuple[Path, str]], Path]) -> _BatchResult:
+    files, part = job
+    return _score_batch(files, part, options.max_retries, options.chunk_rows)
 
 
 def rehearse(
@@ -330,41 +328,60 @@ def rehearse(
     started = time.perf_counter()
     summary = Summary(files=len(files))
     out_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir, prefix=".score-local-") as scratch:
-        parts = Path(scratch)
-        size = options.mini_batch_size
-        jobs = [
-            (n, named[start : start + size], parts / f"{n:06d}.csv")
-            for n, start in enumerate(range(0, len(named), size))
-        ]
-        results = _results(jobs, options, model_dir)
-        done = rows = 0
-        ok_parts: list[Path] = []
-        for (_, batch, part), result in zip(jobs, results, strict=True):
-            done += len(batch)
-            rows += result.rows
-            if result.error is None:
-                ok_parts.append(part)
-            else:
-                summary.files_failed += len(result.names)
-                summary.failed_files += result.names
-                summary.failures.append(
-                    f"mini-batch of {', '.join(result.names)} failed: {result.error}"
-                )
-            progress(done, len(files), rows)
-        summary.rows_scored = rows
-        threshold = options.error_threshold
-        if summary.files_failed == summary.files:
-            summary.verdict = f"no file of {input_path} could be scored"
-        elif threshold != -1 and summary.files_failed > threshold:
-            summary.verdict = (
-                f"{summary.files_failed} failed files exceed the error threshold {threshold}"
-            )
+    output = out_dir / options.output_file_name
+    # Everything goes to files beside the output, removed whatever happens: the output itself
+    # is only ever replaced whole, by a rename, once the job has succeeded.
+    handle, name = tempfile.mkstemp(dir=out_dir, prefix=f".{output.name}.")
+    temporary = Path(name)
+    try:
+        with (
+            tempfile.TemporaryDirectory(dir=out_dir, prefix=".score-local-") as scratch,
+            os.fdopen(handle, "wb") as target,
+        ):
+            size = options.mini_batch_size
+            jobs = [
+                (named[start : start + size], Path(scratch) / f"{start:08d}.csv")
+                for start in range(0, len(named), size)
+            ]
+            done = 0
+            for (batch, part), result in zip(jobs, _results(jobs, options, model_dir), strict=True):
+                done += len(batch)
+                summary.rows_scored += result.rows
+                if result.error is None:
+                    _append(part, target)  # in input order, as each mini-batch is done
+                else:
+                    summary.files_failed += len(result.names)
+                    summary.failed_files += result.names
+                    summary.failures.append(
+                        f"mini-batch of {', '.join(result.names)} failed: {result.error}"
+                    )
+                progress(done, len(files), summary.rows_scored)
+            target.flush()
+            os.fsync(target.fileno())
+        summary.verdict = _verdict(summary, options.error_threshold, input_path)
         summary.failed = summary.verdict is not None
         if options.output_action == "AppendRow" and not summary.failed:
-            summary.output = str(_join(ok_parts, out_dir / options.output_file_name))
+            temporary.chmod(0o666 & ~_umask())  # mkstemp made it 0600
+            os.replace(temporary, output)
+            summary.output = str(output)
+    finally:
+        temporary.unlink(missing_ok=True)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _append(part: Path, target: BinaryIO) -> None:
+    with part.open("rb") as source:
+        shutil.copyfileobj(source, target, 1 << 20)
+    part.unlink()  # the disk holds each prediction once, not twice
+
+
+def _verdict(summary: Summary, threshold: int, input_path: Path) -> str | None:
+    if summary.files_failed == summary.files:
+        return f"no file of {input_path} could be scored"
+    if threshold != -1 and summary.files_failed > threshold:
+        return f"{summary.files_failed} failed files exceed the error threshold {threshold}"
+    return None
 
 
 def _results(jobs: list, options: Options, model_dir: Path) -> Iterator[_BatchResult]:
@@ -372,39 +389,20 @@ def _results(jobs: list, options: Options, model_dir: Path) -> Iterator[_BatchRe
     run = functools.partial(_run_batch, options)
     if options.workers <= 1 or len(jobs) == 1:
         for job in jobs:
-            yield run(job)[1]
+            yield run(job)
         return
     context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     pool = context.Pool(options.workers, initializer=_worker_init, initargs=(model_dir,))
     try:
-        for _, result in pool.imap(run, jobs):
-            yield result
+        yield from pool.imap(run, jobs)
         pool.close()
     finally:
         pool.terminate()  # at once on Ctrl-C or an error; a no-op once closed and drained
         pool.join()
 
 
-def _join(parts: list[Path], output: Path) -> Path:
-    """The parts, in order, into a temporary file beside `output`, then renamed over it."""
-    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-    try:
-        with os.fdopen(handle, "wb") as target:
-            for part in parts:
-                with part.open("rb") as source:
-                    shutil.copyfileobj(source, target, 1 << 20)
-            target.flush()
-            os.fsync(target.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return output
-
-
 def _umask() -> int:
-    # mkstemp creates 0600; the predictions get the mode a plain open() would give them.
+    # The predictions get the mode a plain open() would give them.
     current = os.umask(0)
     os.umask(current)
     return current
