@@ -1,14 +1,20 @@
-"""`fabml score-local` throughput beside the floor: one plain `model.predict` over the same rows.
+"""`fabml score-local` throughput beside the floor, and its peak memory by input size.
 
     .venv/bin/python benchmarks/score_local_benchmark.py [--rows 100000] [--files 100]
+    .venv/bin/python benchmarks/score_local_benchmark.py --memory [--sizes 1,10,100]
 
-The sample (data/heart-unlabeled-0.csv) is replicated into FILES CSVs totalling ROWS
-rows in a temporary folder. Target: rehearsal rows/s per worker >= 0.8x the floor.
+Throughput: the sample (data/heart-unlabeled-0.csv) is replicated into FILES CSVs totalling
+ROWS rows in a temporary folder. Target: rehearsal rows/s per worker >= 0.8x the floor.
+
+Memory: one CSV of each size (MB) is scored by `fabml score-local` in a fresh process (one
+worker, so the peak is that process's); the figure is its peak resident set size. Target:
+flat in the input's size (the 100 MB input within 100 MB of the 1 MB one).
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 import time
@@ -28,11 +34,61 @@ def replicate(folder: Path, rows: int, files: int) -> int:
     return per_file * files
 
 
+def write_csv(path: Path, megabytes: float) -> int:
+    """The sample's rows repeated until the file holds `megabytes` MB; returns the row count."""
+    header, *lines = SAMPLE.read_text().splitlines()
+    block = "\n".join(lines) + "\n"
+    target = int(megabytes * 1_000_000)
+    rows = 0
+    with path.open("w") as handle:
+        handle.write(header + "\n")
+        written = len(header) + 1
+        while written + len(block) <= target:
+            handle.write(block)
+            written += len(block)
+            rows += len(lines)
+    return rows
+
+
+def peak_rss_mb(argv: list[str]) -> float:
+    """Peak resident set size (MB) of a fresh process running `fabml` with `argv`."""
+    probe = (
+        "import resource, sys\n"
+        "from fabml.cli.main import main\n"
+        "status = main(sys.argv[1:])\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(peak, file=sys.stderr)\n"
+        "sys.exit(status)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *argv], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return int(result.stderr.strip().splitlines()[-1]) / 1024  # Linux reports KiB
+
+
+def memory(sizes: list[float]) -> int:
+    print("peak memory of `fabml score-local FILE --workers 1` by input size")
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            source = Path(tmp) / f"in-{size:g}mb.csv"
+            rows = write_csv(source, size)
+            peak = peak_rss_mb(
+                ["score-local", str(source), "--out", f"{tmp}/out", "--workers", "1"]
+            )
+            print(f"  {size:6g} MB ({rows:>10,} rows): peak RSS {peak:7,.0f} MB")
+            source.unlink()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="score-local throughput beside the floor")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--memory", action="store_true", help="peak memory by input size")
+    parser.add_argument("--sizes", default="1,10,100", help="input sizes in MB (with --memory)")
     args = parser.parse_args()
+    if args.memory:
+        return memory([float(size) for size in args.sizes.split(",")])
 
     import mlflow.pyfunc
     import pandas as pd

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 
 def within(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -20,3 +21,29 @@ def within(low: int, high: int | None = None) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def seconds(low: float, high: float) -> Callable[[str], float]:
+    """A finite number of seconds from `low` to `high`."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+        if not low <= value <= high:  # also refuses nan
+            raise argparse.ArgumentTypeError(f"{text}: allowed {low:g}-{high:g} seconds")
+        return value
+
+    return parse
+
+
+def setting_range(model: Any, field: str) -> Callable[[str], int]:
+    """An integer flag with the bounds of a settings model's field (its `ge`/`le`)."""
+    bounds = {
+        name: getattr(rule, name)
+        for rule in model.model_fields[field].metadata
+        for name in ("ge", "le")
+        if hasattr(rule, name)
+    }
+    return within(bounds["ge"], bounds.get("le"))

@@ -36,13 +36,24 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "fabric",
         help="write the Fabric kit: connection sheet, pipeline, Dataflow M, REST bodies",
-        description="Read a stack's outputs (--outputs, what `pulumi stack output --json "
-        "--show-secrets` writes; or, without it, the offline plan of --stack) and write the "
+        description="Read a stack's outputs (--outputs, what `pulumi stack output --json` "
+        "writes; or, without it, the offline plan of --stack) and write the "
         "Fabric kit to --out.",
     )
     parser.add_argument("--stack", default="dev", help="stack whose settings (and plan) to use")
-    parser.add_argument("--outputs", type=Path, help="`pulumi stack output --json` file")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        help="`pulumi stack output --json` file (default: the offline plan of --stack)",
+    )
     parser.add_argument("--out", type=Path, default=Path("fabric-kit"), help="output folder")
-    parser.add_argument("--ml-connection-id", help="Fabric connection ID of the AML workspace")
-    parser.add_argument("--ml-execution-type", help="the activity's mlExecutionType literal")
+    parser.add_argument(
+        "--ml-connection-id",
+        help="Fabric connection ID of the AML workspace (default: the stack's "
+        "fabric.mlConnectionId)",
+    )
+    parser.add_argument(
+        "--ml-execution-type",
+        help="the activity's mlExecutionType literal (default: the stack's fabric.mlExecutionType)",
+    )
     parser.set_defaults(run=run)

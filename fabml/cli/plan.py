@@ -47,8 +47,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         f"{', '.join(stack_names(STACKS_DIR)) or 'none'})",
     )
     plan.add_argument(
-        "--config-file", type=Path, help="read the stack's config from this file instead"
+        "--config-file",
+        type=Path,
+        help="read the stack's config from this file (default: stacks/Pulumi.<stack>.yaml)",
     )
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
-    plan.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    plan.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     plan.set_defaults(run=run)

@@ -101,10 +101,16 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     create = actions.add_parser("create", help="make sandbox-NAME and deploy it")
     create.add_argument("name", help="NAME or sandbox-NAME")
-    create.add_argument("--ttl", default="3d", help="time to live: 12h, 3d, 1w (default 3d)")
+    create.add_argument("--ttl", default="3d", help="time to live: 12h, 3d, 1w")
     create.add_argument("--owner", help="owner tag (default: the template's)")
-    create.add_argument("--principal-object-id", help="Fabric service principal object ID")
-    create.add_argument("--principal-client-id", help="Fabric service principal client ID")
+    create.add_argument(
+        "--principal-object-id",
+        help="Fabric service principal object ID (default: $FABML_PRINCIPAL_OBJECT_ID)",
+    )
+    create.add_argument(
+        "--principal-client-id",
+        help="Fabric service principal client ID (default: $FABML_PRINCIPAL_CLIENT_ID)",
+    )
     create.add_argument(
         "--update",
         action="store_true",

@@ -89,8 +89,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--batch-size", type=within(1, 10_000), default=500, help="rows per request"
     )
-    parser.add_argument("--tenant-id", help="tenant of the service principal")
-    parser.add_argument("--client-id", help="service principal client ID")
+    parser.add_argument(
+        "--tenant-id",
+        help="tenant of the service principal (default: none, sign in with DefaultAzureCredential)",
+    )
+    parser.add_argument(
+        "--client-id",
+        help="service principal client ID (default: none, sign in with DefaultAzureCredential)",
+    )
     parser.add_argument("--out", type=Path, help="write the scored CSV here (default: stdout)")
     parser.add_argument("--api-url", default=FABRIC_API, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from fabml.cli._arguments import within
+from fabml.cli._arguments import setting_range
 
 JOB_FAILED = 1
 
@@ -67,33 +67,50 @@ def run(args: argparse.Namespace) -> int:
             f"({summary.rows_per_second:,.0f} rows/s); {summary.files_failed} files failed"
         )
         for failure in summary.failures:
-            print(f"  failed: {failure}")
+            print(f"  {failure}")
         if summary.output:
             print(f"predictions: {summary.output}")
-        if summary.failed:
-            print(
-                f"job FAILED: {summary.files_failed} failed files exceed the error threshold "
-                f"{options.error_threshold}"
-            )
+    if summary.failed:
+        kept = f"; {args.out / options.output_file_name} left as it was" * (
+            options.output_action == "AppendRow"
+        )
+        print(f"fabml score-local: job FAILED: {summary.verdict}{kept}", file=sys.stderr)
     return JOB_FAILED if summary.failed else 0
 
 
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
 def register(commands: argparse._SubParsersAction) -> None:
+    from infra.components.scoring import DeploymentConfig
+
     parser = commands.add_parser(
         "score-local",
         help="score CSVs locally with the batch deployment's semantics",
         description="Run the model over a CSV file or a folder of CSVs the way the MLflow batch "
         "deployment does (mini-batches of files, parallel workers, retries, error threshold) "
-        "and write DIR/predictions.csv. Settings default to the stack's. Exit status: 0 done, "
-        "1 the job failed (more failed files than the error threshold), 2 bad input.",
+        "and write DIR/predictions.csv (whole: a failed or interrupted run leaves an earlier "
+        "one as it was). DIR may not be inside INPUT. Settings default to the stack's. Exit "
+        "status: 0 done, 1 the job failed (more failed files than the error threshold, or no file "
+        "could be scored), 2 bad input.",
     )
     parser.add_argument("input", type=Path, metavar="INPUT", help="a CSV file or a folder of CSVs")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
     parser.add_argument("--stack", default="dev", help="take the settings from this stack")
     parser.add_argument("--model", type=Path, help="MLflow model folder (default: the stack's)")
-    parser.add_argument("--mini-batch-size", type=within(1), help="files per mini-batch")
-    parser.add_argument("--workers", type=within(1), help="parallel scoring processes")
-    parser.add_argument("--error-threshold", type=int, help="failed files tolerated (-1: all)")
-    parser.add_argument("--max-retries", type=int, help="retries of a failing mini-batch")
+    # The same ranges as the stack's deployment settings: one rule, wherever the value comes from.
+    for flag, field, text in (
+        ("--mini-batch-size", "mini_batch_size", "files per mini-batch"),
+        ("--workers", "max_concurrency_per_instance", "parallel scoring processes"),
+        ("--error-threshold", "error_threshold", "failed files tolerated, -1 all"),
+        ("--max-retries", "max_retries", "retries of a failing mini-batch"),
+    ):
+        parser.add_argument(
+            flag,
+            type=setting_range(DeploymentConfig, field),
+            help=f"{text} (default: the stack's deployment.{_camel(field)})",
+        )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(run=run)

@@ -8,6 +8,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from fabml.cli._arguments import seconds
 from infra.errors import UserError
 
 FAILED = 1
@@ -77,9 +78,20 @@ def register(commands: argparse._SubParsersAction) -> None:
         "the row count, clean up. Exit status: 0 pass, 1 fail, 2 bad input.",
     )
     parser.add_argument("--stack", default="dev", help="read `pulumi stack output` of this stack")
-    parser.add_argument("--outputs", type=Path, help="or a `pulumi stack output --json` file")
-    parser.add_argument("--sample", type=Path, default=SAMPLE, help="CSV to score")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the job")
+    parser.add_argument(
+        "--outputs",
+        type=Path,
+        help="or a `pulumi stack output --json` file (default: read --stack's outputs)",
+    )
+    parser.add_argument(
+        "--sample",
+        type=Path,
+        default=SAMPLE,
+        help="CSV to score (default: data/heart-unlabeled-0.csv in this repository)",
+    )
+    parser.add_argument(
+        "--timeout", type=seconds(1, 86_400), default=3600, help="seconds to wait for the job"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the uploaded data and output")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(run=run)

@@ -28,7 +28,7 @@ def from_file(path: Path) -> StackOutputs:
         values = json.loads(path.read_text())
     except FileNotFoundError:
         raise OutputsError(
-            f"{path}: no such file (write it with `pulumi stack output --json --show-secrets`)"
+            f"{path}: no such file (write it with `pulumi stack output --json`)"
         ) from None
     except json.JSONDecodeError as exc:
         raise OutputsError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from fabml import bounded_yaml
 from infra.errors import UserError
 from infra.project import REPO_ROOT
 
@@ -64,9 +65,11 @@ def read_stack_config(stack: str, path: Path | None = None) -> StackConfig:
         known = ", ".join(stack_names(path.parent)) or "none"
         raise StackFileError(f"{path}: no such stack file (stacks here: {known})")
     try:
-        document = yaml.safe_load(path.read_text()) or {}
+        document = bounded_yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise StackFileError(f"{path}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise StackFileError(f"{path}: not UTF-8 text") from None
     if not isinstance(document, dict):
         raise StackFileError(f"{path}: expected a mapping with a `config:` key")
     config = document.get("config") or {}

@@ -65,7 +65,6 @@ def teardown(
         return report
 
 
-
 def as_json(items: Any) -> str:
     if isinstance(items, list):
         return json.dumps([asdict(i) for i in items], indent=2, sort_keys=True) + "\n"

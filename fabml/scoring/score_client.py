@@ -9,29 +9,52 @@ timeouts retried honouring Retry-After (scoring a batch twice does no harm): 10,
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fabml.scoring.signature import check_header
 from infra.clients.fabric import FabricClient
 from infra.errors import UserError
 
 
 class ScoreInputError(UserError):
-    """The CSV to score is missing or empty."""
+    """The CSV to score is missing, empty, or holds what the endpoint cannot take."""
 
 
 def read_rows(path: Path) -> tuple[list[str], list[list[Any]]]:
-    """The CSV's header and rows, numbers as numbers (the endpoint takes JSON values)."""
+    """The CSV's header and rows, numbers as numbers (the endpoint takes JSON values).
+
+    Refused with the line at fault: a column named twice, NaN or Infinity (JSON has neither).
+    """
     try:
-        with path.open(newline="") as handle:
-            lines = [line for line in csv.reader(handle) if line]
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            lines = [(reader.line_num, line) for line in reader if line]
     except FileNotFoundError:
         raise ScoreInputError(f"{path}: no such file") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ScoreInputError(f"{path}: not a readable CSV ({exc})") from None
     if len(lines) < 2:
         raise ScoreInputError(f"{path}: needs a header and at least one row")
-    return lines[0], [[_value(cell) for cell in line] for line in lines[1:]]
+    (_, header), body = lines[0], lines[1:]
+    duplicates = check_header(str(path), header)
+    if duplicates:
+        raise ScoreInputError(str(duplicates[0]))
+    rows = []
+    for number, line in body:
+        row = [_value(cell) for cell in line]
+        for name, cell, value in zip(header, line, row, strict=False):
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ScoreInputError(
+                    f"{path}, line {number}, column {name}: {cell!r} is not "
+                    "a finite number (NaN, Infinity and out-of-range numbers are refused: JSON "
+                    "cannot carry them)"
+                )
+        rows.append(row)
+    return header, rows
 
 
 def _value(cell: str) -> Any:
