@@ -7,50 +7,9 @@ from pulumi_azure_native import authorization
 
 from infra.components.context import StackContext
 from infra.components.roles import AZUREML_DATA_SCIENTIST, STORAGE_DATA_ROLES, grant
+from infra.invoke_actions import INVOKE_ACTIONS
 from infra.naming import stable_uuid
 from infra.settings import AccessSettings
-
-# Learn, "Authorization on batch endpoints": the least a caller needs to start batch jobs.
-INVOKE_ACTIONS = tuple(
-    f"Microsoft.MachineLearningServices/workspaces/{action}"
-    for action in (
-        "read",
-        "batchEndpoints/read",
-        "batchEndpoints/write",
-        "batchEndpoints/deployments/read",
-        "batchEndpoints/deployments/write",
-        "batchEndpoints/deployments/jobs/write",
-        "batchEndpoints/jobs/write",
-        "computes/read",
-        "computes/listKeys/action",
-        "metadata/secrets/read",
-        "metadata/snapshots/read",
-        "metadata/artifacts/read",
-        "metadata/artifacts/write",
-        "experiments/read",
-        "experiments/runs/submit/action",
-        "experiments/runs/read",
-        "experiments/runs/write",
-        "metrics/resource/write",
-        "modules/read",
-        "models/read",
-        "endpoints/pipelines/read",
-        "endpoints/pipelines/write",
-        "environments/read",
-        "environments/write",
-        "environments/build/action",
-        "environments/readSecrets/action",
-        "datastores/read",
-        "datastores/write",
-        "datastores/listsecrets/action",
-        "datasets/registered/read",
-        "datasets/registered/write",
-        "datasets/unregistered/read",
-        "datasets/unregistered/write",
-        "data/versions/write",
-        "listStorageAccountKeys/action",
-    )
-)
 
 
 class FabricAccess(pulumi.ComponentResource):
