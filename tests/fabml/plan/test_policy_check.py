@@ -56,14 +56,20 @@ def test_dev_hygiene_rules_are_advisory() -> None:
     }
 
 
+def _dev_stack_file(tmp_path: Path, stack: str, extra: str = "") -> Path:
+    """A minimal stack file that declares `fabml:environment: dev`."""
+    stack_file = tmp_path / f"Pulumi.{stack}.yaml"
+    stack_file.write_text(
+        "config:\n  fabml:environment: dev\n  fabml:location: swedencentral\n"
+        "  fabml:owner: me\n  fabml:costCenter: c\n" + extra
+    )
+    return stack_file
+
+
 def test_plan_exits_1_on_a_mandatory_violation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stack_file = tmp_path / "Pulumi.big.yaml"
-    stack_file.write_text(
-        "config:\n  fabml:environment: dev\n  fabml:location: swedencentral\n"
-        "  fabml:owner: me\n  fabml:costCenter: c\n  fabml:compute:\n    maxNodes: 9\n"
-    )
+    stack_file = _dev_stack_file(tmp_path, "big", "  fabml:compute:\n    maxNodes: 9\n")
     assert main(["plan", "--stack", "big", "--config-file", str(stack_file)]) == 1
     out = capsys.readouterr().out
     assert "[mandatory] ml-compute-scale on compute-cluster: maxNodeCount is 9" in out
@@ -143,11 +149,7 @@ def test_policy_check_takes_the_environment_from_the_stack(
 def test_a_stack_named_prod_with_another_environment_is_a_config_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stack_file = tmp_path / "Pulumi.prod.yaml"
-    stack_file.write_text(
-        "config:\n  fabml:environment: dev\n  fabml:location: swedencentral\n"
-        "  fabml:owner: me\n  fabml:costCenter: c\n"
-    )
+    stack_file = _dev_stack_file(tmp_path, "prod")
     assert main(["plan", "--stack", "prod", "--config-file", str(stack_file)]) == 2
     captured = capsys.readouterr()
     assert "stack 'prod' is named for prod but fabml:environment is 'dev'" in captured.err
