@@ -290,3 +290,56 @@ def _mutate_last(name: str, old: str, new: str) -> str:
     head, found, tail = text.rpartition(old)
     assert found, old
     return head + new + tail
+
+
+def _readme_identities() -> str:
+    text = (REPO / "README.md").read_text()
+    return text[text.index("### Identities (OIDC)") : text.index("### Repository settings")]
+
+
+def test_readme_condition_lists_exactly_the_roles_the_program_assigns() -> None:
+    from infra.components import roles
+
+    section = _readme_identities()
+    [listed] = re.findall(r'^ROLES="([^"]+)"$', section, flags=re.MULTILINE)
+    guids = {g.strip() for g in listed.split(",")}
+    assert guids == {
+        roles.STORAGE_BLOB_DATA_READER,
+        roles.STORAGE_BLOB_DATA_CONTRIBUTOR,
+        roles.AZUREML_DATA_SCIENTIST,
+        "$INVOKE",
+    }
+    for action in ("roleAssignments/write", "roleAssignments/delete"):
+        assert f"ActionMatches{{'Microsoft.Authorization/{action}'}}" in section
+    assert "StringEqualsIgnoreCase {'ServicePrincipal'}" in section
+    assert "--role Owner" not in section
+
+
+def test_readme_computes_the_custom_role_id_the_program_creates() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import FABRIC, plan_of
+
+    section = _readme_identities()
+    [code] = re.findall(r"INVOKE=\$\(python3 -c '([^']+)'", section)
+    role = plan_of("dev", fabric=FABRIC).named("fabric-access-invoke-role")
+    computed = subprocess.run(
+        [sys.executable, "-c", code, role.input("scope"), role.input("roleName")],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.strip()
+    assert computed == role.input("roleDefinitionId")
+
+
+def test_readme_federates_each_identity_with_its_environments_only() -> None:
+    section = _readme_identities()
+    federated = set(re.findall(r'^fed "\$AZURE_CLIENT_ID_([A-Z]+)" ([a-z-]+)$', section, re.M))
+    assert federated == {
+        (identity, environment)
+        for identity, environments in IDENTITY_ENVIRONMENTS.items()
+        for environment in environments
+    }
+    assert "pull_request" not in section.split("Set up (Azure CLI")[1]
