@@ -62,9 +62,15 @@ def _protected(resource: Resource, context: Context) -> Iterable[str]:
         yield "not protected in prod: `pulumi destroy` or a replacement would delete its data"
 
 
+# What CrossGuard's stack policies also see besides custom resources: the stack, providers and
+# the program's own components (`fabml:<module>:<Name>`), which create nothing themselves;
+# their children are judged one by one.
+_NOT_CLOUD = ("pulumi:pulumi:Stack", "pulumi:providers:", "fabml:")
+
+
 def _known_types(resources: Sequence[Resource], _: Context) -> Iterable[Finding]:
     for resource in resources:
-        if resource.type.startswith("pulumi:providers:") or resource.type in KNOWN_TYPES:
+        if resource.type.startswith(_NOT_CLOUD) or resource.type in KNOWN_TYPES:
             continue
         yield Finding(resource, f"type {resource.type} is not one the policy pack judges")
 

@@ -162,3 +162,30 @@ def test_readme_shows_the_enforcement_table() -> None:
     from tests.conftest import REPO
 
     assert markdown_table() in (REPO / "README.md").read_text()
+
+
+def test_known_types_passes_what_crossguard_also_lists_and_refuses_a_template() -> None:
+    # CrossGuard's stack policies see the stack, providers and components too (the offline
+    # runner passes custom resources only).
+    [rule] = [r for r in RULES if r.name == "resource-types-known"]
+    policy = pack._stack_policy(rule, pulumi_policy)
+
+    def resource(type_: str, name: str) -> SimpleNamespace:
+        return SimpleNamespace(
+            resource_type=type_, props={}, urn=f"urn:{name}", name=name, dependencies=[]
+        )
+
+    listed = [
+        resource("pulumi:pulumi:Stack", "fabml-dev"),
+        resource("pulumi:providers:azure-native", "default"),
+        resource("fabml:workspace:MlWorkspace", "ml"),
+        resource("azure-native:storage/v20230101:StorageAccount", "lake"),
+    ]
+    reported: list[str] = []
+    args = SimpleNamespace(resources=listed, get_config=lambda: {"environment": "dev"})
+    policy.validate(args, lambda m, u=None: reported.append(m))
+    assert reported == []
+    args.resources = [*listed, resource("azure-native:resources:Deployment", "anything")]
+    policy.validate(args, lambda m, u=None: reported.append(m))
+    assert len(reported) == 1
+    assert "azure-native:resources:Deployment" in reported[0]
