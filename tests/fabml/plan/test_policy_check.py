@@ -160,3 +160,17 @@ def test_a_stack_named_prod_with_another_environment_is_a_config_error(
 def test_a_dev_plan_may_be_judged_by_stricter_rules(tmp_path: Path) -> None:
     saved = _saved(tmp_path)
     assert main(["policy", "check", str(saved), "--environment", "prod"]) == 1
+
+
+def test_policy_check_judges_a_versioned_type_in_a_saved_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = _saved(tmp_path)
+    data = json.loads(saved.read_text())
+    [lake] = [r for r in data["resources"] if r["name"] == "data-lake-account"]
+    lake["type"] = "azure-native:storage/v20230101:StorageAccount"
+    lake["inputs"]["minimumTlsVersion"] = "TLS1_0"
+    saved.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["policy", "check", str(saved)]) == 1
+    assert "[mandatory] storage-min-tls on data-lake-account" in capsys.readouterr().out
