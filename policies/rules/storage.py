@@ -20,7 +20,6 @@ from policies.model import (
 )
 
 DATA_LAKE = "fabric-data-lake"
-WORKSPACE_STORAGE = "ml-workspace-storage"
 
 
 def is_data_lake(account: Resource) -> bool:
