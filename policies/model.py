@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -23,6 +24,22 @@ ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
 DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
 USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
 DEFAULT_DEPLOYMENT = "pulumi-python:dynamic/scoring:DefaultDeployment"
+RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
+BLOB_CONTAINER = "azure-native:storage:BlobContainer"
+
+# `azure-native:storage/v20230101:StorageAccount` is the same resource as
+# `azure-native:storage:StorageAccount` through an API-version module; unnormalised, it would
+# skip every rule. (The lead points this at infra/catalog.py when the catalog lands.)
+_VERSION_MODULE = re.compile(r"^(?P<package>[^:]+):(?P<module>[^:/]+)/v[0-9a-z]+:(?P<kind>[^:]+)$")
+
+
+def resource_type(type_: str) -> str:
+    """The one type a rule matches, whatever API-version module the resource came through."""
+    match = _VERSION_MODULE.match(type_)
+    if match is None:
+        return type_
+    return f"{match['package']}:{match['module']}:{match['kind']}"
+
 
 # Values the offline plan cannot know: masked secrets and "<...>" placeholders. Rules treat
 # them as unknown, like `pulumi preview` treats values computed during the update.
@@ -42,6 +59,12 @@ class Resource:
     dependencies: frozenset[str] = frozenset()
     # Paths of inputs that are Pulumi secrets; None where the runner cannot tell (CrossGuard).
     secret_paths: tuple[str, ...] | None = None
+    # The `protect` resource option; None where the runner cannot tell.
+    protect: bool | None = None
+
+    def __post_init__(self) -> None:
+        # Every runner builds a Resource: normalising here leaves no path around it.
+        object.__setattr__(self, "type", resource_type(self.type))
 
     def get(self, path: str, default: Any = None) -> Any:
         value: Any = self.props
@@ -61,6 +84,9 @@ class Resource:
 class Context:
     environment: str
     max_nodes: int
+    # IP rules may admit at most a /min_ip_prefix range (a bare address is a /32).
+    min_ip_prefix: int = 24
+    min_key_vault_retention_days: int = 90
 
 
 @dataclass(frozen=True)

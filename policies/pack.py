@@ -8,30 +8,51 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from policies.config import MAX_NODES
-from policies.model import ENVIRONMENTS, Context, Resource, Rule
+from policies.config import context_for
+from policies.model import ENVIRONMENTS, Context, Resource, Rule, resource_type
 from policies.rules import RULES
 
 CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
     "environment": {"type": "string", "enum": list(ENVIRONMENTS)},
     "maxNodes": {"type": "integer", "minimum": 1},
+    "minIpPrefix": {"type": "integer", "minimum": 0, "maximum": 32},
+    "minKeyVaultRetentionDays": {"type": "integer", "minimum": 7, "maximum": 90},
 }
 
 
-def _context(config: Mapping[str, Any], tagged: str | None) -> Context:
-    # Without a policy config file the resources' own environment tag decides, then prod.
-    environment = str(config.get("environment") or tagged or "prod")
+def _context(config: Mapping[str, Any]) -> Context:
+    # The environment comes from the policy config file the workflow picks for the stack
+    # (policies/config/<stack's environment>.json), never from the resources' own tags, which
+    # the code under review writes. Without a config file, prod's rules judge.
+    environment = str(config.get("environment") or "prod")
     if environment not in ENVIRONMENTS:
         environment = "prod"
-    return Context(environment, int(config.get("maxNodes") or MAX_NODES[environment]))
+    defaults = context_for(environment)
+    return Context(
+        environment,
+        int(config.get("maxNodes") or defaults.max_nodes),
+        int(config.get("minIpPrefix") or defaults.min_ip_prefix),
+        int(config.get("minKeyVaultRetentionDays") or defaults.min_key_vault_retention_days),
+    )
+
+
+def _protect(opts: Any) -> bool | None:
+    protect = getattr(opts, "protect", None)
+    return protect if isinstance(protect, bool) else None
 
 
 def _resource_policy(rule: Rule, policy_types: Any) -> Any:
     def validate(args: Any, report_violation: Any) -> None:
-        if args.resource_type not in rule.types or rule.check is None:
+        if resource_type(args.resource_type) not in rule.types or rule.check is None:
             return
-        resource = Resource(args.resource_type, args.name, args.urn, args.props)
-        context = _context(args.get_config(), resource.tags.get("environment"))
+        resource = Resource(
+            args.resource_type,
+            args.name,
+            args.urn,
+            args.props,
+            protect=_protect(getattr(args, "opts", None)),
+        )
+        context = _context(args.get_config())
         for message in rule.check(resource, context):
             report_violation(f"{message}. Fix: {rule.fix}. Source: {rule.source}", args.urn)
 
@@ -54,11 +75,11 @@ def _stack_policy(rule: Rule, policy_types: Any) -> Any:
                 r.urn,
                 r.props,
                 frozenset(d.urn for d in r.dependencies),
+                protect=_protect(getattr(r, "opts", None)),
             )
             for r in args.resources
         ]
-        tagged = next((r.tags.get("environment") for r in resources if r.tags), None)
-        for finding in rule.check_stack(resources, _context(args.get_config(), tagged)):
+        for finding in rule.check_stack(resources, _context(args.get_config())):
             urn = finding.resource.urn if finding.resource else None
             report_violation(f"{finding.message}. Fix: {rule.fix}. Source: {rule.source}", urn)
 

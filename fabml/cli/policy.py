@@ -30,10 +30,9 @@ def run(args: argparse.Namespace) -> int:
         raise PlanFileError(
             f"{path}: not a `fabml plan --json` file (missing or malformed {exc})"
         ) from None
-    environment = args.environment or plan.environment
-    if not environment:
-        raise PlanFileError(f"{path}: the plan names no environment; pass --environment")
-    report = check_plan(plan, environment)
+    # The environment comes from the plan's stack name and settings (check_plan refuses a
+    # mismatch or an unknown environment in one line); --environment may only be stricter.
+    report = check_plan(plan, args.environment)
     sys.stdout.write(report.render())
     return report.exit_status
 
@@ -56,6 +55,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--environment",
         choices=("dev", "sandbox", "prod"),
-        help="enforce this environment's levels (default: the plan's own environment)",
+        help="enforce this environment's levels (default: the stack's environment, from its "
+        "name and settings; a prod stack is always judged as prod)",
     )
     check.set_defaults(run=run)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from fabml.plan.plan import Plan
-from policies.config import context_for
-from policies.model import ENVIRONMENTS, Report, Resource, Verdict
+from infra.errors import UserError
+from policies.config import context_for, stack_environment
+from policies.model import Report, Resource, Verdict
 from policies.rules import RULES
+
+
+class StackEnvironmentError(UserError):
+    """The stack's name and its environment disagree, or the environment is not one we know."""
 
 
 def plan_resources(plan: Plan) -> list[Resource]:
@@ -17,16 +22,31 @@ def plan_resources(plan: Plan) -> list[Resource]:
             props=r.inputs,
             dependencies=frozenset(plan.custom_dependencies(r)),
             secret_paths=tuple(r.secret_paths),
+            protect=r.protect,
         )
         for r in plan.resources
         if r.custom
     ]
 
 
+def judged_environment(plan: Plan, stricter: str | None = None) -> str:
+    """The environment whose rules judge the plan: from the stack's name and its settings
+    (the plan records both), never the plan's word alone. `stricter` (prod's rules over a dev
+    plan, to see what promotion needs) may only tighten: a prod stack is always judged as prod.
+    """
+    try:
+        environment = stack_environment(plan.stack, plan.environment or None)
+        if stricter is not None and stricter != environment:
+            if environment == "prod":
+                raise ValueError(f"stack {plan.stack!r} is prod: it is judged by prod's rules")
+            environment = stack_environment(stricter, stricter)
+    except ValueError as error:
+        raise StackEnvironmentError(str(error)) from None
+    return environment
+
+
 def check_plan(plan: Plan, environment: str | None = None) -> Report:
-    environment = environment or plan.environment
-    if environment not in ENVIRONMENTS:
-        raise ValueError(f"environment {environment!r} is not one of {', '.join(ENVIRONMENTS)}")
+    environment = judged_environment(plan, environment)
     context = context_for(environment)
     resources = plan_resources(plan)
     report = Report(environment=environment, rules_run=len(RULES))

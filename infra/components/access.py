@@ -13,49 +13,8 @@ from infra.components.context import StackContext
 from infra.components.data_lake import DataLake
 from infra.components.roles import AZUREML_DATA_SCIENTIST, STORAGE_DATA_ROLES, grant
 from infra.components.workspace import MlWorkspace
+from infra.invoke_actions import INVOKE_ACTIONS
 from infra.naming import stable_uuid
-
-# Learn, "Authorization on batch endpoints": the least a caller needs to start batch jobs.
-INVOKE_ACTIONS = tuple(
-    f"Microsoft.MachineLearningServices/workspaces/{action}"
-    for action in (
-        "read",
-        "batchEndpoints/read",
-        "batchEndpoints/write",
-        "batchEndpoints/deployments/read",
-        "batchEndpoints/deployments/write",
-        "batchEndpoints/deployments/jobs/write",
-        "batchEndpoints/jobs/write",
-        "computes/read",
-        "computes/listKeys/action",
-        "metadata/secrets/read",
-        "metadata/snapshots/read",
-        "metadata/artifacts/read",
-        "metadata/artifacts/write",
-        "experiments/read",
-        "experiments/runs/submit/action",
-        "experiments/runs/read",
-        "experiments/runs/write",
-        "metrics/resource/write",
-        "modules/read",
-        "models/read",
-        "endpoints/pipelines/read",
-        "endpoints/pipelines/write",
-        "environments/read",
-        "environments/write",
-        "environments/build/action",
-        "environments/readSecrets/action",
-        "datastores/read",
-        "datastores/write",
-        "datastores/listsecrets/action",
-        "datasets/registered/read",
-        "datasets/registered/write",
-        "datasets/unregistered/read",
-        "datasets/unregistered/write",
-        "data/versions/write",
-        "listStorageAccountKeys/action",
-    )
-)
 
 
 class AccessConfig(Section):

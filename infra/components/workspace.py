@@ -128,8 +128,11 @@ class MlWorkspace(pulumi.ComponentResource):
                 # The API refuses `false` once it was true, and omitting it means off.
                 enable_purge_protection=True if config.purge_protection else None,
                 public_network_access="Enabled",
+                # With a managed network, jobs reach the vault through its private endpoint
+                # and Azure ML's control plane as a trusted service: deny everything else.
                 network_acls=keyvault.NetworkRuleSetArgs(
-                    bypass="AzureServices", default_action="Allow"
+                    bypass="AzureServices",
+                    default_action="Allow" if config.managed_network == "Disabled" else "Deny",
                 ),
             ),
             tags=ctx.tags,

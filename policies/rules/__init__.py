@@ -1,7 +1,15 @@
 """Every rule of the pack, in one list: the single table both runners and the config read."""
 
 from policies.model import Rule
-from policies.rules import access, keyvault, machine_learning, storage, tags, wiring
+from policies.rules import (
+    access,
+    keyvault,
+    machine_learning,
+    protection,
+    storage,
+    tags,
+    wiring,
+)
 
 RULES: tuple[Rule, ...] = (
     *storage.RULES,
@@ -10,4 +18,5 @@ RULES: tuple[Rule, ...] = (
     *access.RULES,
     *tags.RULES,
     *wiring.RULES,
+    *protection.RULES,
 )

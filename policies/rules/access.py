@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from infra.invoke_actions import INVOKE_ACTION_REASONS
 from policies.model import (
     ROLE_ASSIGNMENT,
     ROLE_DEFINITION,
@@ -52,18 +53,60 @@ def _principal_type(assignment: Resource, _: Context) -> Iterable[str]:
 
 
 def _allowed_roles(resources: Sequence[Resource], _: Context) -> Iterable[Finding]:
+    # The stack's own custom roles are allowed here because role-custom-actions judges what
+    # they hold. A known role ID is judged whatever the assignment depends on: depending on a
+    # custom role does not make Owner acceptable.
     custom = {
-        str(d.get("roleDefinitionId")).lower() for d in resources if d.type == ROLE_DEFINITION
+        guid
+        for d in resources
+        if d.type == ROLE_DEFINITION and (guid := role_guid(d.get("roleDefinitionId")))
     }
-    definitions = {d.urn for d in resources if d.type == ROLE_DEFINITION}
     for assignment in (r for r in resources if r.type == ROLE_ASSIGNMENT):
         guid = role_guid(assignment.get("roleDefinitionId"))
-        if guid is None or assignment.dependencies & definitions:
-            # Computed during the update (`pulumi up` checks it again once it is known), or
-            # the stack's own custom role.
-            continue
+        if guid is None:
+            continue  # computed during the update: `pulumi up` checks it again once known
         if guid not in ALLOWED_BUILT_IN_ROLES and guid not in custom:
             yield Finding(assignment, f"role {guid} is not on the allow-list")
+
+
+# Whatever the list says, these never belong in a role this stack defines: they grant every
+# action, every write or delete, or the right to grant rights.
+_FORBIDDEN = ("*", "*/write", "*/delete")
+_AUTHORIZATION = "microsoft.authorization/"
+
+
+def _permissions(definition: Resource) -> list[tuple[str, object]]:
+    found: list[tuple[str, object]] = []
+    for permission in definition.get("permissions") or []:
+        if not isinstance(permission, dict):
+            found.append(("permissions", permission))
+            continue
+        for key in ("actions", "dataActions"):
+            found += [(key, action) for action in permission.get(key) or []]
+    return found
+
+
+def _custom_actions(definition: Resource, _: Context) -> Iterable[str]:
+    """A custom role holds only Microsoft's documented actions for invoking batch endpoints."""
+    allowed = {action.lower() for action in INVOKE_ACTION_REASONS}
+    for key, action in _permissions(definition):
+        if not isinstance(action, str):
+            yield f"{key} holds {action!r}, not an action name"
+            continue
+        lowered = action.lower()
+        if lowered in _FORBIDDEN or lowered.endswith(("/*", "/*/write", "/*/delete")):
+            yield f"{key} holds {action!r}: a wildcard grants far more than invoking"
+        elif lowered.startswith(_AUTHORIZATION):
+            yield f"{key} holds {action!r}: it lets the holder grant itself more rights"
+        elif "*" in lowered:
+            yield f"{key} holds the wildcard {action!r}"
+        elif key == "dataActions":
+            yield f"dataActions holds {action!r}: invoking a batch endpoint needs no data action"
+        elif lowered not in allowed:
+            yield (
+                f"actions holds {action!r}, which is not in Microsoft's list for invoking "
+                "batch endpoints"
+            )
 
 
 RULES = (
@@ -86,6 +129,19 @@ RULES = (
         fix="use fabml:access.invokeRole custom or dataScientist and the storage data roles",
         enforcement=everywhere(),
         check_stack=_allowed_roles,
+    ),
+    Rule(
+        name="role-custom-actions",
+        description="A custom role the stack defines holds only the actions Microsoft documents "
+        "for invoking batch endpoints: no wildcard, no Microsoft.Authorization action, no data "
+        "action.",
+        source="Azure Policy a451c1ef-c6ca-483d-87ed-f49761e3ffb5 (custom roles audited); Learn "
+        "'Authorization on batch endpoints'; project rule",
+        fix="keep the invoke role's actions to infra/invoke_actions.py, or use "
+        "fabml:access.invokeRole dataScientist",
+        enforcement=everywhere(),
+        types=(ROLE_DEFINITION,),
+        check=_custom_actions,
     ),
     Rule(
         name="role-principal-type",

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from policies.model import KEY_VAULT, Context, Resource, Rule, everywhere, prod_only_mandatory
+from policies.model import (
+    KEY_VAULT,
+    Context,
+    Resource,
+    Rule,
+    everywhere,
+    is_unknown,
+    prod_only_mandatory,
+)
 
 
 def _rbac(vault: Resource, _: Context) -> Iterable[str]:
@@ -15,6 +23,34 @@ def _rbac(vault: Resource, _: Context) -> Iterable[str]:
 def _soft_delete(vault: Resource, _: Context) -> Iterable[str]:
     if vault.get("properties.enableSoftDelete") is False:
         yield "properties.enableSoftDelete is false"
+
+
+# Azure's retention when softDeleteRetentionInDays is omitted.
+AZURE_DEFAULT_RETENTION_DAYS = 90
+
+
+def _retention(vault: Resource, context: Context) -> Iterable[str]:
+    days = vault.get("properties.softDeleteRetentionInDays", AZURE_DEFAULT_RETENTION_DAYS)
+    if is_unknown(days):
+        return
+    if not isinstance(days, int) or days < context.min_key_vault_retention_days:
+        yield (
+            f"properties.softDeleteRetentionInDays is {days!r}; the {context.environment} "
+            f"minimum is {context.min_key_vault_retention_days}"
+        )
+
+
+def _network(vault: Resource, context: Context) -> Iterable[str]:
+    acls = vault.get("properties.networkAcls")
+    if not isinstance(acls, dict) or not acls.get("defaultAction"):
+        yield "no properties.networkAcls.defaultAction: state the vault's firewall"
+        return
+    if context.environment == "prod" and acls.get("defaultAction") != "Deny":
+        yield (
+            f"properties.networkAcls.defaultAction is {acls.get('defaultAction')!r} in prod; the "
+            "vault must deny public traffic (the workspace reaches it through its managed "
+            "network and the trusted-services bypass)"
+        )
 
 
 def _purge_protection(vault: Resource, context: Context) -> Iterable[str]:
@@ -40,6 +76,28 @@ RULES = (
         enforcement=everywhere(),
         types=(KEY_VAULT,),
         check=_soft_delete,
+    ),
+    Rule(
+        name="keyvault-retention-minimum",
+        description="Deleted secrets stay recoverable at least the environment's minimum "
+        "(dev and sandboxes 7 days, prod 90).",
+        source="Azure Policy 1e66c121-a66a-4b1f-9b83-0fd99bf0fc2d; project rule",
+        fix="set fabml:workspace.keyVaultRetentionDays to at least the minimum",
+        enforcement=everywhere(),
+        types=(KEY_VAULT,),
+        check=_retention,
+    ),
+    Rule(
+        name="keyvault-network-rules",
+        description="Every vault states its firewall; the prod vault denies public traffic.",
+        source="Azure Policy ac673a9a-f77d-4846-b2d8-a57f8e1c01dc (key vault firewall: "
+        "defaultAction Deny); "
+        "MCSB NS-2",
+        fix="set properties.networkAcls (prod: defaultAction Deny, bypass AzureServices, with "
+        "fabml:workspace.managedNetwork isolated)",
+        enforcement=everywhere(),
+        types=(KEY_VAULT,),
+        check=_network,
     ),
     Rule(
         name="keyvault-purge-protection-in-prod",

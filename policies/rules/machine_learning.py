@@ -44,11 +44,12 @@ def _inbound(workspace: Resource, _: Context) -> Iterable[str]:
 
 def _managed_network(workspace: Resource, context: Context) -> Iterable[str]:
     mode = workspace.get("managedNetwork.isolationMode", "Disabled")
-    if context.environment == "prod" and mode not in (
-        "AllowOnlyApprovedOutbound",
-        "AllowInternetOutbound",
-    ):
-        yield f"managedNetwork.isolationMode is {mode!r} in prod; outbound must be isolated"
+    # AllowInternetOutbound lets a job send data anywhere: prod admits approved outbound only.
+    if context.environment == "prod" and mode != "AllowOnlyApprovedOutbound":
+        yield (
+            f"managedNetwork.isolationMode is {mode!r} in prod; it must be "
+            "AllowOnlyApprovedOutbound"
+        )
 
 
 def _no_customer_managed_key(workspace: Resource, _: Context) -> Iterable[str]:
@@ -158,7 +159,8 @@ RULES = (
     ),
     Rule(
         name="ml-managed-network-in-prod",
-        description="Prod workspaces send outbound traffic through an isolated managed network.",
+        description="Prod workspaces send outbound traffic only to approved destinations "
+        "(managed network AllowOnlyApprovedOutbound).",
         source="MCSB NS-2; project rule",
         fix="set fabml:workspace.managedNetwork AllowOnlyApprovedOutbound",
         enforcement=prod_only_mandatory(),

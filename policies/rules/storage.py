@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Sequence
 
 from policies.model import (
     DATASTORE,
+    KEY_VAULT,
     ML_WORKSPACE,
     STORAGE_ACCOUNT,
     Context,
@@ -13,11 +15,11 @@ from policies.model import (
     Resource,
     Rule,
     everywhere,
+    is_unknown,
     prod_only_mandatory,
 )
 
 DATA_LAKE = "fabric-data-lake"
-WORKSPACE_STORAGE = "ml-workspace-storage"
 
 
 def is_data_lake(account: Resource) -> bool:
@@ -57,25 +59,122 @@ def _infrastructure_encryption(account: Resource, _: Context) -> Iterable[str]:
         yield "encryption.requireInfrastructureEncryption is not true (double encryption at rest)"
 
 
-def _shared_key(resources: Sequence[Resource], _: Context) -> Iterable[Finding]:
-    # Shared keys are needed in two places only: Azure ML's own system datastores on the
-    # workspace storage, and a datastore that authenticates with the data lake's account key.
+def _workspace_storage(resources: Sequence[Resource]) -> Resource | None:
+    """The ML workspace's own (system) storage account: the one its `storageAccount` names.
+
+    Neither a tag nor a dependency says it: tags are the code's to write, and in prod the
+    workspace also depends on the data lake (private-endpoint rules). Where the ID is not
+    known yet, the one dependency of the workspace that is not a data lake and that no
+    datastore uses; anything ambiguous exempts nothing.
+    """
+    accounts = [r for r in resources if r.type == STORAGE_ACCOUNT]
+    candidates: list[Resource] = []
+    for workspace in (r for r in resources if r.type == ML_WORKSPACE):
+        reference = workspace.get("storageAccount")
+        if isinstance(reference, str) and not is_unknown(reference):
+            candidates += [
+                a
+                for a in accounts
+                if isinstance(a.get("accountName"), str)
+                and reference.lower()
+                .rstrip("/")
+                .endswith(f"/storageaccounts/{a.get('accountName')}".lower())
+            ]
+        else:
+            used = {d.get("properties.accountName") for d in resources if d.type == DATASTORE}
+            candidates += [
+                a
+                for a in accounts
+                if a.urn in workspace.dependencies
+                and not is_data_lake(a)
+                and a.get("accountName") not in used
+            ]
+    only = {c.urn: c for c in candidates}
+    if len(only) != 1:
+        return None
+    [account] = only.values()
+    return None if is_data_lake(account) else account
+
+
+def _shared_key(resources: Sequence[Resource], context: Context) -> Iterable[Finding]:
+    # Outside prod, shared keys are accepted in two places only: the workspace's own storage
+    # (storage-shared-key-workspace-storage reports it) and a data lake that an account-key
+    # datastore uses. In prod no account is exempt here, whatever it is for or tagged.
     key_datastores = {
         d.get("properties.accountName")
         for d in resources
         if d.type == DATASTORE and d.get("properties.credentials.credentialsType") == "AccountKey"
     }
-    workspace_storage = {dep for w in resources if w.type == ML_WORKSPACE for dep in w.dependencies}
+    workspace_storage = _workspace_storage(resources)
     for account in resources:
         if account.type != STORAGE_ACCOUNT or account.get("allowSharedKeyAccess") is False:
             continue
-        if account.tags.get("purpose") == WORKSPACE_STORAGE or account.urn in workspace_storage:
-            continue  # Azure ML's system datastores and the model upload use the key
-        if account.get("accountName") in key_datastores:
+        if workspace_storage is not None and account.urn == workspace_storage.urn:
+            continue
+        if context.environment != "prod" and account.get("accountName") in key_datastores:
             continue  # an account-key datastore (fabml:datastore.auth = accountKey) uses it
+        yield Finding(account, "allowSharedKeyAccess is not false")
+
+
+def _shared_key_workspace_storage(
+    resources: Sequence[Resource], context: Context
+) -> Iterable[Finding]:
+    # Reported in prod only, where storage-shared-key-off exempts nothing else.
+    if context.environment != "prod":
+        return
+    account = _workspace_storage(resources)
+    if account is not None and account.get("allowSharedKeyAccess") is not False:
         yield Finding(
-            account, "allowSharedKeyAccess is not false though nothing here needs the account key"
+            account,
+            "the ML workspace's own storage keeps shared-key access on: the model upload "
+            "(azure-native storage.Blob) signs with the account key; a later issue moves the "
+            "upload to Entra ID and makes this mandatory in prod",
         )
+
+
+def _prefix(value: object) -> int | None:
+    """The prefix length of an IPv4 address or CIDR range (a bare address is a /32)."""
+    try:
+        network = ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return None
+    return network.prefixlen if network.version == 4 else None
+
+
+def _ip_rules(resource: Resource) -> list[object]:
+    if resource.type == STORAGE_ACCOUNT:
+        return [r.get("iPAddressOrRange") for r in resource.get("networkRuleSet.ipRules") or []]
+    if resource.type == KEY_VAULT:
+        return [r.get("value") for r in resource.get("properties.networkAcls.ipRules") or []]
+    return list(resource.get("ipAllowlist") or [])
+
+
+def _narrow_ip_rules(resource: Resource, context: Context) -> Iterable[str]:
+    for value in _ip_rules(resource):
+        if is_unknown(value):
+            continue
+        prefix = _prefix(value)
+        if prefix is None:
+            yield f"IP rule {value!r} is not an IPv4 address or CIDR range"
+        elif prefix < context.min_ip_prefix:
+            yield (
+                f"IP rule {value!r} admits a /{prefix}; the {context.environment} limit is "
+                f"/{context.min_ip_prefix}"
+            )
+
+
+def _resource_access_rules(account: Resource, _: Context) -> Iterable[str]:
+    for rule in account.get("networkRuleSet.resourceAccessRules") or []:
+        resource_id = str(rule.get("resourceId", "")) if isinstance(rule, dict) else ""
+        tenant = str(rule.get("tenantId", "")) if isinstance(rule, dict) else ""
+        if is_unknown(resource_id):
+            continue
+        segments = resource_id.strip("/").split("/")
+        if "*" in resource_id or "*" in tenant or len(segments) < 8 or "" in segments:
+            yield (
+                f"resource access rule {resource_id!r} (tenant {tenant!r}) admits more than one "
+                "resource instance"
+            )
 
 
 RULES = (
@@ -127,12 +226,44 @@ RULES = (
     ),
     Rule(
         name="storage-shared-key-off",
-        description="Shared-key access is off wherever nothing needs the account key.",
+        description="Shared-key access is off on every account: in prod whatever the account is "
+        "for or tagged; elsewhere an account-key datastore's lake may keep it. The workspace's "
+        "own storage is judged by storage-shared-key-workspace-storage.",
         source="Azure Policy 8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54; Checkov CKV2_AZURE_40",
-        fix="set allowSharedKeyAccess: false (the data lake needs it only for "
-        "fabml:datastore.auth = accountKey; the workspace storage keeps it for Azure ML)",
+        fix="set allowSharedKeyAccess: false (outside prod the data lake needs it only for "
+        "fabml:datastore.auth = accountKey; prod datastores use identity)",
         enforcement=everywhere(),
         check_stack=_shared_key,
+    ),
+    Rule(
+        name="storage-shared-key-workspace-storage",
+        description="The ML workspace's own storage account (the one its storageAccount names) "
+        "keeps shared-key access on for the model upload: reported, advisory until the upload "
+        "uses Entra ID.",
+        source="Azure Policy 8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54; Checkov CKV2_AZURE_40 "
+        "(reasoned exception for one account)",
+        fix="none yet: the azure-native storage.Blob model upload needs the key",
+        enforcement=everywhere("advisory"),
+        check_stack=_shared_key_workspace_storage,
+    ),
+    Rule(
+        name="network-ip-rules-narrow",
+        description="Firewall IP rules (storage, key vault, workspace) admit IPv4 ranges no "
+        "wider than the environment's prefix limit.",
+        source="MCSB NS-2; project rule",
+        fix="list narrower ranges in fabml:dataLake.allowedIpRanges (prod: /24 or narrower)",
+        enforcement=everywhere(),
+        types=(STORAGE_ACCOUNT, KEY_VAULT, ML_WORKSPACE),
+        check=_narrow_ip_rules,
+    ),
+    Rule(
+        name="storage-resource-access-rules-specific",
+        description="Resource instance rules name one resource: no wildcard resource ID or tenant.",
+        source="project rule (Fabric trusted workspace access admits one workspace)",
+        fix="set fabml:fabric.workspaceId to the one Fabric workspace",
+        enforcement=everywhere(),
+        types=(STORAGE_ACCOUNT,),
+        check=_resource_access_rules,
     ),
     Rule(
         name="storage-infrastructure-encryption",

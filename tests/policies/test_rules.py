@@ -26,7 +26,15 @@ def _stack(name: str) -> Plan:
     if name == "prod":
         return plan_of("prod", fabric={**FABRIC, "workspaceId": FABRIC_WORKSPACE_ID})
     if name == "maximum":
-        return plan_of("prod", **MAXIMUM)
+        # Every setting changed; prod refuses two of them (internet outbound, an account-key
+        # datastore on the lake), so the realistic maximum keeps prod's values for those.
+        return plan_of(
+            "prod",
+            **{
+                **MAXIMUM,
+                "workspace": {"managedNetwork": "AllowOnlyApprovedOutbound"},
+            },
+        )
     if name == "sandbox":
         return plan_of("sandbox-template", fabric=FABRIC, expiresOn="2026-12-31")
     return plan_of("dev", fabric=FABRIC)
@@ -49,13 +57,22 @@ def failing(resources: list[Resource], environment: str) -> set[str]:
 
 def _edit(resource: Resource, changes: dict[str, Any]) -> Resource:
     props = copy.deepcopy(dict(resource.props))
-    secret_paths = resource.secret_paths
+    special = {"secret_paths": resource.secret_paths, "protect": resource.protect}
+    type_ = resource.type
     for path, value in changes.items():
-        if path == "@secret_paths":
-            secret_paths = value
+        if path == "@type":
+            type_ = value
+        elif path.startswith("@"):
+            special[path[1:]] = value
         else:
             _set(props, path, value)
-    return dataclasses.replace(resource, props=props, secret_paths=secret_paths)
+    return dataclasses.replace(
+        resource,
+        type=type_,
+        props=props,
+        secret_paths=special["secret_paths"],
+        protect=special["protect"],
+    )
 
 
 def edited(stack: str, name: str, changes: Any) -> list[Resource]:
@@ -65,11 +82,185 @@ def edited(stack: str, name: str, changes: Any) -> list[Resource]:
     return [_edit(r, changes) if r.name == name else r for r in resources]
 
 
+# Prod reports one advisory on purpose: the workspace's own storage keeps shared-key access on
+# for the model upload (see storage-shared-key-workspace-storage); every other rule passes.
+# The maximum stack also keeps an account-key datastore, which prod refuses: the lake's shared
+# key stays on (the one setting prod's rules forbid that settings still accept).
+BASELINE = {
+    "prod": {"storage-shared-key-workspace-storage"},
+    "maximum": {"storage-shared-key-workspace-storage", "storage-shared-key-off"},
+}
+
+
+def _baseline(stack: str) -> set[str]:
+    return BASELINE.get(stack, set())
+
+
 @pytest.mark.parametrize("stack", ["dev", "prod", "maximum", "sandbox"])
 def test_realistic_stacks_pass_every_rule(stack: str) -> None:
     environment = {"maximum": "prod"}.get(stack, stack)
-    assert failing(plan_resources(_stack(stack)), environment) == set()
+    assert failing(plan_resources(_stack(stack)), environment) == _baseline(stack)
 
+
+FABRIC_WORKSPACE_RULE = {
+    "tenantId": "<tenantId>",
+    "resourceId": "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/Fabric"
+    f"/providers/Microsoft.Fabric/workspaces/{FABRIC_WORKSPACE_ID}",
+}
+OWNER_ID = f"/subscriptions/x{OWNER_ROLE}"
+INVOKE = "Microsoft.MachineLearningServices/workspaces/batchEndpoints/jobs/write"
+
+
+def _actions(*actions: str) -> dict[str, Any]:
+    return {"permissions": [{"actions": [INVOKE, *actions]}]}
+
+
+def _ip(*ranges: str) -> dict[str, Any]:
+    return {"networkRuleSet.ipRules": [{"iPAddressOrRange": r, "action": "Allow"} for r in ranges]}
+
+
+# The issue's bypasses (issue 13, item 3), each one mutation of a real plan.
+SECURITY_CASES: list[tuple[str, str, Any, set[str]]] = [
+    # A custom role with "*" actions, assigned to Fabric's principal, passed.
+    ("dev", "fabric-access-invoke-role", _actions("*"), {"role-custom-actions"}),
+    ("dev", "fabric-access-invoke-role", _actions("*/write"), {"role-custom-actions"}),
+    ("dev", "fabric-access-invoke-role", _actions("*/delete"), {"role-custom-actions"}),
+    (
+        "dev",
+        "fabric-access-invoke-role",
+        _actions("Microsoft.Authorization/*"),
+        {"role-custom-actions"},
+    ),
+    (
+        "dev",
+        "fabric-access-invoke-role",
+        _actions("microsoft.authorization/roleAssignments/write"),
+        {"role-custom-actions"},
+    ),
+    (
+        "dev",
+        "fabric-access-invoke-role",
+        _actions("Microsoft.MachineLearningServices/workspaces/*"),
+        {"role-custom-actions"},
+    ),
+    (
+        "dev",
+        "fabric-access-invoke-role",
+        _actions("Microsoft.Storage/*/read"),
+        {"role-custom-actions"},
+    ),
+    # Beyond Microsoft's list: an undocumented action, a data action.
+    (
+        "dev",
+        "fabric-access-invoke-role",
+        _actions("Microsoft.MachineLearningServices/workspaces/delete"),
+        {"role-custom-actions"},
+    ),
+    (
+        "dev",
+        "fabric-access-invoke-role",
+        {
+            "permissions": [
+                {
+                    "actions": [INVOKE],
+                    "dataActions": [
+                        "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"
+                    ],
+                }
+            ]
+        },
+        {"role-custom-actions"},
+    ),
+    # A known built-in role passed when the assignment depended on the stack's custom role.
+    ("dev", "fabric-access-invoke-endpoint", {"roleDefinitionId": OWNER_ID}, {"role-allow-list"}),
+    # Prod: the lake is a dependency of the workspace (private-endpoint rules) and was exempt.
+    ("prod", "data-lake-account", {"allowSharedKeyAccess": True}, {"storage-shared-key-off"}),
+    # The purpose tag exempted any account.
+    (
+        "dev",
+        "data-lake-account",
+        {"allowSharedKeyAccess": True, "tags.purpose": "ml-workspace-storage"},
+        {"storage-shared-key-off"},
+    ),
+    # ipRules were never checked: a /3 passed; the limit is per environment.
+    ("dev", "data-lake-account", _ip("64.0.0.0/3"), {"network-ip-rules-narrow"}),
+    ("prod", "data-lake-account", _ip("203.0.0.0/16"), {"network-ip-rules-narrow"}),
+    ("dev", "data-lake-account", _ip("::/0"), {"network-ip-rules-narrow"}),
+    (
+        "dev",
+        "ml-key-vault",
+        {"properties.networkAcls.ipRules": [{"value": "0.0.0.0/0"}]},
+        {"network-ip-rules-narrow"},
+    ),
+    ("dev", "ml-workspace", {"ipAllowlist": ["10.0.0.0/7"]}, {"network-ip-rules-narrow"}),
+    # Wildcard resource instance rules passed.
+    (
+        "prod",
+        "data-lake-account",
+        {
+            "networkRuleSet.resourceAccessRules": [
+                FABRIC_WORKSPACE_RULE,
+                {
+                    "tenantId": "<tenantId>",
+                    "resourceId": "/subscriptions/*/resourcegroups/*"
+                    "/providers/Microsoft.Fabric/workspaces/*",
+                },
+            ]
+        },
+        {"storage-resource-access-rules-specific"},
+    ),
+    (
+        "prod",
+        "data-lake-account",
+        {"networkRuleSet.resourceAccessRules": [{**FABRIC_WORKSPACE_RULE, "tenantId": "*"}]},
+        {"storage-resource-access-rules-specific"},
+    ),
+    # Versioned modules skipped every rule.
+    (
+        "dev",
+        "data-lake-account",
+        {"@type": "azure-native:storage/v20230101:StorageAccount", "minimumTlsVersion": "TLS1_0"},
+        {"storage-min-tls"},
+    ),
+    (
+        "dev",
+        "ml-key-vault",
+        {"@type": "azure-native:keyvault/v20230701:Vault", "properties.enableSoftDelete": False},
+        {"keyvault-soft-delete"},
+    ),
+    # A resource type no rule judges (an ARM template deployment creates anything).
+    ("dev", "ml-logs", {"@type": "azure-native:resources:Deployment"}, {"resource-types-known"}),
+    # No protect check on prod's stateful resources.
+    ("prod", "ml-key-vault", {"@protect": False}, {"protect-stateful-in-prod"}),
+    ("prod", "data-lake-account", {"@protect": False}, {"protect-stateful-in-prod"}),
+    # No key vault network rule, no retention minimum.
+    ("dev", "ml-key-vault", {"properties.networkAcls": DELETE}, {"keyvault-network-rules"}),
+    (
+        "prod",
+        "ml-key-vault",
+        {"properties.networkAcls.defaultAction": "Allow"},
+        {"keyvault-network-rules"},
+    ),
+    (
+        "prod",
+        "ml-key-vault",
+        {"properties.softDeleteRetentionInDays": 30},
+        {"keyvault-retention-minimum"},
+    ),
+    (
+        "dev",
+        "ml-key-vault",
+        {"properties.softDeleteRetentionInDays": 6},
+        {"keyvault-retention-minimum"},
+    ),
+    # ml-managed-network-in-prod accepted AllowInternetOutbound.
+    (
+        "prod",
+        "ml-workspace",
+        {"managedNetwork.isolationMode": "AllowInternetOutbound"},
+        {"ml-managed-network-in-prod"},
+    ),
+]
 
 # (stack, resource, changes or DELETE, the rules that must fail — exactly)
 CASES: list[tuple[str, str, Any, set[str]]] = [
@@ -199,6 +390,7 @@ CASES: list[tuple[str, str, Any, set[str]]] = [
         {"managedNetwork.outboundRules.data-lake-dfs": DELETE},
         {"stack-locked-lake-keeps-fabric-and-jobs"},
     ),
+    *SECURITY_CASES,
 ]
 
 
@@ -211,11 +403,12 @@ def test_one_change_fails_exactly_the_expected_rules(
     stack: str, name: str, changes: Any, expected: set[str]
 ) -> None:
     environment = {"maximum": "prod"}.get(stack, stack)
-    assert failing(edited(stack, name, changes), environment) == expected
+    assert not expected & _baseline(stack), "the case must make a passing rule fail"
+    assert failing(edited(stack, name, changes), environment) == expected | _baseline(stack)
 
 
 def test_every_rule_has_a_violating_case() -> None:
-    covered = set().union(*(expected for *_, expected in CASES))
+    covered = set().union(*(expected for *_, expected in CASES), *BASELINE.values())
     assert covered == {rule.name for rule in RULES}
 
 
@@ -244,3 +437,35 @@ def test_unknown_values_are_not_violations() -> None:
         for r in resources
     ]
     assert failing(unknown, "dev") == set()
+
+
+def test_prod_workspace_storage_is_the_one_advisory_and_cannot_be_borrowed() -> None:
+    resources = plan_resources(_stack("prod"))
+    context = context_for("prod")
+    [rule] = [r for r in RULES if r.name == "storage-shared-key-workspace-storage"]
+    assert rule.enforcement["prod"] == "advisory"
+    [finding] = rule.findings(resources, context)
+    assert finding.resource is not None
+    assert finding.resource.name == "ml-storage"
+    assert "model upload" in finding.message
+    # The workspace pointed at the lake (with its shared key on) exempts nothing: a data lake
+    # is never the exempt account, and the workspace storage is then judged by the main rule.
+    lake = next(r for r in resources if r.name == "data-lake-account")
+    lake_id = (
+        "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/"
+        f"{lake.get('accountName')}"
+    )
+    borrowed = [
+        _edit(r, {"storageAccount": lake_id})
+        if r.name == "ml-workspace"
+        else _edit(r, {"allowSharedKeyAccess": True})
+        if r.name == "data-lake-account"
+        else r
+        for r in resources
+    ]
+    [shared] = [r for r in RULES if r.name == "storage-shared-key-off"]
+    assert {f.resource.name for f in shared.findings(borrowed, context) if f.resource} == {
+        "data-lake-account",
+        "ml-storage",
+    }
+    assert rule.findings(borrowed, context) == []
