@@ -13,10 +13,10 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from infra.catalog import PROJECT
+
 if TYPE_CHECKING:
     from infra.settings import StackSettings
-
-PROJECT = "fabml"
 
 
 def stable_suffix(project: str, stack: str, length: int = 6) -> str:

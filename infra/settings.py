@@ -30,9 +30,9 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from infra.catalog import PROJECT
 from infra.errors import UserError
 
-PROJECT = "fabml"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # What the offline plan stands in for values a stack file does not hold yet: the all-zero GUID

@@ -6,21 +6,24 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from infra import catalog
+
 Level = Literal["mandatory", "advisory", "disabled"]
 ENVIRONMENTS = ("dev", "sandbox", "prod")
 
-STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
-ML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
-ML_COMPUTE = "azure-native:machinelearningservices:Compute"
-BATCH_ENDPOINT = "azure-native:machinelearningservices:BatchEndpoint"
-BATCH_DEPLOYMENT = "azure-native:machinelearningservices:BatchDeployment"
-DATASTORE = "azure-native:machinelearningservices:Datastore"
-KEY_VAULT = "azure-native:keyvault:Vault"
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
-DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
-USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
-DEFAULT_DEPLOYMENT = "pulumi-python:dynamic/scoring:DefaultDeployment"
+# The type tokens the rules name, from the one catalog of what the program registers.
+STORAGE_ACCOUNT = catalog.STORAGE_ACCOUNT.token
+ML_WORKSPACE = catalog.ML_WORKSPACE.token
+ML_COMPUTE = catalog.ML_COMPUTE.token
+BATCH_ENDPOINT = catalog.BATCH_ENDPOINT.token
+BATCH_DEPLOYMENT = catalog.BATCH_DEPLOYMENT.token
+DATASTORE = catalog.DATASTORE.token
+KEY_VAULT = catalog.KEY_VAULT.token
+ROLE_ASSIGNMENT = catalog.ROLE_ASSIGNMENT.token
+ROLE_DEFINITION = catalog.ROLE_DEFINITION.token
+DIAGNOSTIC_SETTING = catalog.DIAGNOSTIC_SETTING.token
+USER_ASSIGNED_IDENTITY = catalog.USER_ASSIGNED_IDENTITY.token
+DEFAULT_DEPLOYMENT = catalog.DEFAULT_DEPLOYMENT.token
 
 # Values the offline plan cannot know: masked secrets and "<...>" placeholders. Rules treat
 # them as unknown, like `pulumi preview` treats values computed during the update.
@@ -40,6 +43,11 @@ class Resource:
     dependencies: frozenset[str] = frozenset()
     # Paths of inputs that are Pulumi secrets; None where the runner cannot tell (CrossGuard).
     secret_paths: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        # A type registered from an API-versioned module (storage/v20230101) is the same type
+        # to every rule.
+        object.__setattr__(self, "type", catalog.canonical(self.type))
 
     def get(self, path: str, default: Any = None) -> Any:
         value: Any = self.props

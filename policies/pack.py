@@ -28,9 +28,9 @@ def _context(config: Mapping[str, Any], tagged: str | None) -> Context:
 
 def _resource_policy(rule: Rule, policy_types: Any) -> Any:
     def validate(args: Any, report_violation: Any) -> None:
-        if args.resource_type not in rule.types or rule.check is None:
-            return
         resource = Resource(args.resource_type, args.name, args.urn, args.props)
+        if resource.type not in rule.types or rule.check is None:
+            return
         context = _context(args.get_config(), resource.tags.get("environment"))
         for message in rule.check(resource, context):
             report_violation(f"{message}. Fix: {rule.fix}. Source: {rule.source}", args.urn)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import storage
 
+from infra.catalog import DATA_LAKE_PURPOSE
 from infra.components.context import StackContext
 from infra.settings import DataLakeSettings
 
@@ -13,10 +14,6 @@ FABRIC_WORKSPACE_RESOURCE = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/Fabric/providers/"
     "Microsoft.Fabric/workspaces/{workspace_id}"
 )
-
-
-# Tells reviewers and the policy pack which storage account is which.
-DATA_LAKE_PURPOSE = "fabric-data-lake"
 
 
 class DataLake(pulumi.ComponentResource):

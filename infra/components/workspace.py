@@ -14,11 +14,9 @@ from pulumi_azure_native import (
     machinelearningservices as ml,
 )
 
+from infra.catalog import WORKSPACE_STORAGE_PURPOSE
 from infra.components.context import StackContext
 from infra.settings import WorkspaceSettings
-
-# Tells reviewers and the policy pack which storage account is which.
-WORKSPACE_STORAGE_PURPOSE = "ml-workspace-storage"
 
 
 def _private_endpoint_rule(

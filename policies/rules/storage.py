@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from infra.catalog import DATA_LAKE_PURPOSE, WORKSPACE_STORAGE_PURPOSE
 from policies.model import (
     DATASTORE,
     ML_WORKSPACE,
@@ -16,16 +17,13 @@ from policies.model import (
     prod_only_mandatory,
 )
 
-DATA_LAKE = "fabric-data-lake"
-WORKSPACE_STORAGE = "ml-workspace-storage"
-
 
 def is_data_lake(account: Resource) -> bool:
-    return account.tags.get("purpose") == DATA_LAKE or account.get("isHnsEnabled") is True
+    return account.tags.get("purpose") == DATA_LAKE_PURPOSE or account.get("isHnsEnabled") is True
 
 
 def _hierarchical_namespace(account: Resource, _: Context) -> Iterable[str]:
-    if account.tags.get("purpose") == DATA_LAKE and account.get("isHnsEnabled") is not True:
+    if account.tags.get("purpose") == DATA_LAKE_PURPOSE and account.get("isHnsEnabled") is not True:
         yield "the Fabric data lake must have isHnsEnabled: true (OneLake shortcuts need ADLS Gen2)"
 
 
@@ -69,7 +67,10 @@ def _shared_key(resources: Sequence[Resource], _: Context) -> Iterable[Finding]:
     for account in resources:
         if account.type != STORAGE_ACCOUNT or account.get("allowSharedKeyAccess") is False:
             continue
-        if account.tags.get("purpose") == WORKSPACE_STORAGE or account.urn in workspace_storage:
+        if (
+            account.tags.get("purpose") == WORKSPACE_STORAGE_PURPOSE
+            or account.urn in workspace_storage
+        ):
             continue  # Azure ML's system datastores and the model upload use the key
         if account.get("accountName") in key_datastores:
             continue  # an account-key datastore (fabml:datastore.auth = accountKey) uses it

@@ -13,7 +13,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from fabml.plan.mocks import PlanMocks, RecordingMonitor
 from fabml.plan.runner import run_plan
-from infra.output_names import OUTPUT_NAMES
+from infra.catalog import OUTPUT_NAMES
 from tests.conftest import FABRIC, config_for
 
 

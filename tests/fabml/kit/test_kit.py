@@ -13,8 +13,8 @@ import pytest
 from fabml.cli.main import main
 from fabml.kit.kit import KitOptions, kit_files
 from fabml.kit.outputs import OutputsError, from_file, from_plan
+from infra.catalog import OUTPUT_NAMES
 from infra.fabric import requests
-from infra.output_names import OUTPUT_NAMES
 from tests.fabric_spec import FabricSpec
 from tests.node_tools import NODE_MODULES, node_module
 
