@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf import struct_pb2
-from pulumi.runtime import Mocks, rpc
+from pulumi.runtime import Mocks
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
+from fabml.plan import sdk_internals as wire
 from infra import catalog
 from infra.settings import REPO_ROOT
 
@@ -164,9 +165,6 @@ class RecordingMonitor(MockMonitor):
 
 
 SECRET_MASK = "[secret]"
-_SIG = rpc._special_sig_key
-_SECRET_SIG = rpc._special_secret_sig
-_ASSET_SIG = rpc._special_asset_sig
 
 
 def _plain(value: Any, path: str, secret_paths: list[str]) -> Any:
@@ -176,20 +174,20 @@ def _plain(value: Any, path: str, secret_paths: list[str]) -> Any:
     top-level property and hide everything beside it.
     """
     if isinstance(value, struct_pb2.Struct):
-        if _SIG in value:
-            if value[_SIG] == _SECRET_SIG:
+        if wire.SIG_KEY in value:
+            if value[wire.SIG_KEY] == wire.SECRET_SIG:
                 secret_paths.append(path or ".")
                 return SECRET_MASK
-            if value[_SIG] == _ASSET_SIG and "path" in value:
+            if value[wire.SIG_KEY] == wire.ASSET_SIG and "path" in value:
                 return _file_asset(str(value["path"]))
-            return f"[{value[_SIG]}]"
+            return f"[{value[wire.SIG_KEY]}]"
         return {
             key: _plain(item, f"{path}.{key}" if path else key, secret_paths)
             for key, item in value.items()
         }
     if isinstance(value, struct_pb2.ListValue):
         return [_plain(item, f"{path}[{i}]", secret_paths) for i, item in enumerate(value)]
-    if value == rpc.UNKNOWN:
+    if value == wire.UNKNOWN:
         return "(unknown)"
     if isinstance(value, float) and value.is_integer():
         return int(value)  # the wire carries every number as a double
