@@ -6,10 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from fabml.cli._one_shot import collect_at_exit_only
 from fabml.plan.stack_file import STACKS_DIR, stack_names
 
 
 def run(args: argparse.Namespace) -> int:
+    collect_at_exit_only()
     # Imported here so `fabml --help` stays fast: the runner loads the Pulumi SDK.
     from fabml.plan.policy_check import check_plan
     from fabml.plan.render import render_text
