@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Protocol
 
-from infra.project import PROJECT
+from infra.catalog import PROJECT
 
 DEFAULT_MODEL = "heart-classifier"
 

@@ -1,7 +1,9 @@
-"""The project's name and where its checkout is: plain values every layer may import."""
+"""Where the checkout is, and the project's name: plain values every layer may import."""
 
 from pathlib import Path
 
-# The Pulumi project name: the `fabml:` config namespace, the tag and the prefix of names.
-PROJECT = "fabml"
+from infra.catalog import PROJECT
+
+__all__ = ["PROJECT", "REPO_ROOT"]
+
 REPO_ROOT = Path(__file__).resolve().parent.parent

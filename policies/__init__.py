@@ -2,5 +2,5 @@
 
 Rules are plain functions (policies/rules/) that two runners share: the CrossGuard pack
 (`pulumi preview --policy-pack policies`, built in policies/pack.py) and the offline runner
-(policies/offline.py, used by `fabml plan` and `fabml policy check`).
+(fabml/plan/policy_check.py, used by `fabml plan` and `fabml policy check`).
 """

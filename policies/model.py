@@ -2,43 +2,35 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from infra import placeholder
+from infra import catalog, placeholder
 
 Level = Literal["mandatory", "advisory", "disabled"]
 ENVIRONMENTS = ("dev", "sandbox", "prod")
 
-STORAGE_ACCOUNT = "azure-native:storage:StorageAccount"
-ML_WORKSPACE = "azure-native:machinelearningservices:Workspace"
-ML_COMPUTE = "azure-native:machinelearningservices:Compute"
-BATCH_ENDPOINT = "azure-native:machinelearningservices:BatchEndpoint"
-BATCH_DEPLOYMENT = "azure-native:machinelearningservices:BatchDeployment"
-DATASTORE = "azure-native:machinelearningservices:Datastore"
-KEY_VAULT = "azure-native:keyvault:Vault"
-ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
-ROLE_DEFINITION = "azure-native:authorization:RoleDefinition"
-DIAGNOSTIC_SETTING = "azure-native:monitor:DiagnosticSetting"
-USER_ASSIGNED_IDENTITY = "azure-native:managedidentity:UserAssignedIdentity"
-DEFAULT_DEPLOYMENT = "pulumi-python:dynamic/scoring:DefaultDeployment"
-RESOURCE_GROUP = "azure-native:resources:ResourceGroup"
-BLOB_CONTAINER = "azure-native:storage:BlobContainer"
-
-# `azure-native:storage/v20230101:StorageAccount` is the same resource as
-# `azure-native:storage:StorageAccount` through an API-version module; unnormalised, it would
-# skip every rule. (The lead points this at infra/catalog.py when the catalog lands.)
-_VERSION_MODULE = re.compile(r"^(?P<package>[^:]+):(?P<module>[^:/]+)/v[0-9a-z]+:(?P<kind>[^:]+)$")
+# The type tokens the rules name, from the one catalog of what the program registers.
+STORAGE_ACCOUNT = catalog.STORAGE_ACCOUNT.token
+ML_WORKSPACE = catalog.ML_WORKSPACE.token
+ML_COMPUTE = catalog.ML_COMPUTE.token
+BATCH_ENDPOINT = catalog.BATCH_ENDPOINT.token
+BATCH_DEPLOYMENT = catalog.BATCH_DEPLOYMENT.token
+DATASTORE = catalog.DATASTORE.token
+KEY_VAULT = catalog.KEY_VAULT.token
+ROLE_ASSIGNMENT = catalog.ROLE_ASSIGNMENT.token
+ROLE_DEFINITION = catalog.ROLE_DEFINITION.token
+DIAGNOSTIC_SETTING = catalog.DIAGNOSTIC_SETTING.token
+USER_ASSIGNED_IDENTITY = catalog.USER_ASSIGNED_IDENTITY.token
+DEFAULT_DEPLOYMENT = catalog.DEFAULT_DEPLOYMENT.token
+RESOURCE_GROUP = catalog.RESOURCE_GROUP.token
+BLOB_CONTAINER = catalog.BLOB_CONTAINER.token
 
 
 def resource_type(type_: str) -> str:
-    """The one type a rule matches, whatever API-version module the resource came through."""
-    match = _VERSION_MODULE.match(type_)
-    if match is None:
-        return type_
-    return f"{match['package']}:{match['module']}:{match['kind']}"
+    """The one type a rule matches, whatever API-version module (or old alias) it came through."""
+    return catalog.canonical(type_)
 
 
 # Values the offline plan cannot know: masked secrets and "<...>" placeholders. Rules treat
@@ -63,7 +55,8 @@ class Resource:
     protect: bool | None = None
 
     def __post_init__(self) -> None:
-        # Every runner builds a Resource: normalising here leaves no path around it.
+        # Every runner builds a Resource: normalising here leaves no path around it. A type
+        # registered from an API-versioned module (storage/v20230101) is the same to every rule.
         object.__setattr__(self, "type", resource_type(self.type))
 
     def get(self, path: str, default: Any = None) -> Any:

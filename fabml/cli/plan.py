@@ -6,17 +6,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from fabml.cli._one_shot import collection_deferred
 from fabml.plan.stack_file import STACKS_DIR, stack_names
 
 
 def run(args: argparse.Namespace) -> int:
-    # Imported here so `fabml --help` stays fast: the runner loads the Pulumi SDK.
+    with collection_deferred():
+        # Imported here so `fabml --help` stays fast: the runner loads the Pulumi SDK.
+        from fabml.plan.runner import run_plan
+        from fabml.plan.stack_file import read_stack_config
+
+        plan = run_plan(read_stack_config(args.stack, args.config_file))
     from fabml.plan.policy_check import check_plan
     from fabml.plan.render import render_text
-    from fabml.plan.runner import run_plan
-    from fabml.plan.stack_file import read_stack_config
 
-    plan = run_plan(read_stack_config(args.stack, args.config_file))
     report = check_plan(plan)
     text = plan.to_json() if args.json else render_text(plan) + "\n" + report.render()
     if args.out is not None:

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from infra import placeholder
+from infra.catalog import OUTPUT_NAMES
 from infra.errors import UserError
 from infra.fabric.outputs import StackOutputs
-from infra.output_names import OUTPUT_NAMES
 
 
 class OutputsError(UserError):

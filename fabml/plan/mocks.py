@@ -14,61 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from google.protobuf import struct_pb2
-from pulumi.runtime import Mocks, rpc
+from pulumi.runtime import Mocks
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 
-from infra import placeholder
+from fabml.plan import sdk_internals as wire
+from infra import catalog, placeholder
 from infra.project import REPO_ROOT
 
 SUBSCRIPTION = placeholder.after_deploy("subscriptionId")
 TENANT = placeholder.after_deploy("tenantId")
 STACK_TYPE = "pulumi:pulumi:Stack"
 DYNAMIC_PROVIDER_INPUT = "__provider"
-
-_ML = "Microsoft.MachineLearningServices/workspaces/{workspaceName}"
-_SA = "Microsoft.Storage/storageAccounts/{accountName}"
-# ARM ID templates below the resource group, with the input that holds the name.
-ARM_IDS: dict[str, tuple[str, str]] = {
-    "storage:StorageAccount": (_SA, "accountName"),
-    "storage:BlobServiceProperties": (f"{_SA}/blobServices/default", "blobServicesName"),
-    "storage:BlobContainer": (
-        f"{_SA}/blobServices/default/containers/{{containerName}}",
-        "containerName",
-    ),
-    "storage:Blob": (
-        f"{_SA}/blobServices/default/containers/{{containerName}}/blobs/{{blobName}}",
-        "blobName",
-    ),
-    "keyvault:Vault": ("Microsoft.KeyVault/vaults/{vaultName}", "vaultName"),
-    "operationalinsights:Workspace": (
-        "Microsoft.OperationalInsights/workspaces/{workspaceName}",
-        "workspaceName",
-    ),
-    "applicationinsights:Component": (
-        "Microsoft.Insights/components/{resourceName}",
-        "resourceName",
-    ),
-    "managedidentity:UserAssignedIdentity": (
-        "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}",
-        "resourceName",
-    ),
-    "machinelearningservices:Workspace": (_ML, "workspaceName"),
-    "machinelearningservices:Compute": (f"{_ML}/computes/{{computeName}}", "computeName"),
-    "machinelearningservices:Datastore": (f"{_ML}/datastores/{{name}}", "name"),
-    "machinelearningservices:ModelContainer": (f"{_ML}/models/{{name}}", "name"),
-    "machinelearningservices:ModelVersion": (
-        f"{_ML}/models/{{name}}/versions/{{version}}",
-        "version",
-    ),
-    "machinelearningservices:BatchEndpoint": (
-        f"{_ML}/batchEndpoints/{{endpointName}}",
-        "endpointName",
-    ),
-    "machinelearningservices:BatchDeployment": (
-        f"{_ML}/batchEndpoints/{{endpointName}}/deployments/{{deploymentName}}",
-        "deploymentName",
-    ),
-}
 
 
 class PlanMocks(Mocks):
@@ -87,7 +43,6 @@ class PlanMocks(Mocks):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
-        token = args.typ.removeprefix("azure-native:")
         state: dict[str, Any] = dict(inputs)
         identity = inputs.get("identity")
         if isinstance(identity, dict) and isinstance(identity.get("userAssignedIdentities"), list):
@@ -96,32 +51,6 @@ class PlanMocks(Mocks):
                 **identity,
                 "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
             }
-        if token == "resources:ResourceGroup":
-            state["name"] = inputs["resourceGroupName"]
-            return (
-                f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs['resourceGroupName']}",
-                state,
-            )
-        if token == "authorization:RoleAssignment":
-            name = inputs["roleAssignmentName"]
-            state["name"] = name
-            return (
-                f"{inputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{name}",
-                state,
-            )
-        if token == "authorization:RoleDefinition":
-            name = inputs["roleDefinitionId"]
-            state["name"] = name
-            return (
-                f"/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Authorization/roleDefinitions/{name}",
-                state,
-            )
-        if token == "monitor:DiagnosticSetting":
-            state["name"] = inputs["name"]
-            return (
-                f"{inputs['resourceUri']}/providers/Microsoft.Insights/diagnosticSettings/{inputs['name']}",
-                state,
-            )
         if args.typ.startswith("pulumi-python:dynamic"):
             from infra.fabric.resources import COMPUTED_OUTPUTS
 
@@ -129,35 +58,36 @@ class PlanMocks(Mocks):
             for key in COMPUTED_OUTPUTS.get(args.typ, ()):
                 state[key] = placeholder.after_deploy(f"{args.name}.{key}")
             return f"{args.name}-id", state
-        if token in ARM_IDS:
-            template, name_key = ARM_IDS[token]
-            path = template.format_map(_Defaulting(inputs))
-            state["name"] = inputs.get(name_key)
-            resource_id = (
-                f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{inputs.get('resourceGroupName')}"
-                f"/providers/{path}"
+        kind = catalog.lookup(args.typ)
+        if kind is not None and kind.id_template:
+            # Formed the way Azure forms it, from the inputs that name the resource.
+            resource_id = kind.id_template.format_map(
+                _Defaulting({**inputs, "subscriptionId": SUBSCRIPTION})
             )
-            state.update(self._computed(token, args.name, inputs))
+            state["name"] = inputs.get(kind.name_input)
+            state.update(self._computed(kind, args.name, inputs))
             return resource_id, state
         return f"{args.name}-id", state
 
-    def _computed(self, token: str, logical: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    def _computed(
+        self, kind: catalog.ResourceType, logical: str, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
         """Outputs Azure fills in, for the types whose outputs the program reads."""
-        if token == "storage:StorageAccount":
+        if kind is catalog.STORAGE_ACCOUNT:
             account = inputs["accountName"]
             return {
                 "primaryEndpoints": {
-                    kind: f"https://{account}.{kind}.core.windows.net/"
-                    for kind in ("blob", "dfs", "file", "queue", "table", "web")
+                    service: f"https://{account}.{service}.core.windows.net/"
+                    for service in ("blob", "dfs", "file", "queue", "table", "web")
                 }
             }
-        if token == "managedidentity:UserAssignedIdentity":
+        if kind is catalog.USER_ASSIGNED_IDENTITY:
             return {
                 "principalId": placeholder.after_deploy(f"{logical}.principalId"),
                 "clientId": placeholder.after_deploy(f"{logical}.clientId"),
                 "tenantId": TENANT,
             }
-        if token == "machinelearningservices:BatchEndpoint":
+        if kind is catalog.BATCH_ENDPOINT:
             endpoint = inputs["endpointName"]
             properties = dict(inputs.get("properties") or {})
             properties["scoringUri"] = (
@@ -227,9 +157,6 @@ class RecordingMonitor(MockMonitor):
 
 
 SECRET_MASK = "[secret]"
-_SIG = rpc._special_sig_key
-_SECRET_SIG = rpc._special_secret_sig
-_ASSET_SIG = rpc._special_asset_sig
 
 
 def _plain(value: Any, path: str, secret_paths: list[str]) -> Any:
@@ -239,20 +166,20 @@ def _plain(value: Any, path: str, secret_paths: list[str]) -> Any:
     top-level property and hide everything beside it.
     """
     if isinstance(value, struct_pb2.Struct):
-        if _SIG in value:
-            if value[_SIG] == _SECRET_SIG:
+        if wire.SIG_KEY in value:
+            if value[wire.SIG_KEY] == wire.SECRET_SIG:
                 secret_paths.append(path or ".")
                 return SECRET_MASK
-            if value[_SIG] == _ASSET_SIG and "path" in value:
+            if value[wire.SIG_KEY] == wire.ASSET_SIG and "path" in value:
                 return _file_asset(str(value["path"]))
-            return f"[{value[_SIG]}]"
+            return f"[{value[wire.SIG_KEY]}]"
         return {
             key: _plain(item, f"{path}.{key}" if path else key, secret_paths)
             for key, item in value.items()
         }
     if isinstance(value, struct_pb2.ListValue):
         return [_plain(item, f"{path}[{i}]", secret_paths) for i, item in enumerate(value)]
-    if value == rpc.UNKNOWN:
+    if value == wire.UNKNOWN:
         return "(unknown)"
     if isinstance(value, float) and value.is_integer():
         return int(value)  # the wire carries every number as a double

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -152,7 +152,3 @@ class Plan:
             secret_outputs=list(data.get("secretOutputs") or []),
             placeholders=list(data.get("placeholders") or []),
         )
-
-
-def asdicts(resources: list[PlannedResource]) -> list[dict[str, Any]]:
-    return [asdict(r) for r in resources]

@@ -5,66 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fabml.plan.plan import Plan, PlannedResource
-from infra import placeholder
-
-# Per resource type, the inputs a reviewer checks first.
-KEY_INPUTS: dict[str, tuple[str, ...]] = {
-    "azure-native:resources:ResourceGroup": ("resourceGroupName", "location"),
-    "azure-native:storage:StorageAccount": (
-        "accountName",
-        "sku.name",
-        "isHnsEnabled",
-        "allowSharedKeyAccess",
-        "networkRuleSet.defaultAction",
-    ),
-    "azure-native:storage:BlobServiceProperties": ("deleteRetentionPolicy.days",),
-    "azure-native:storage:BlobContainer": ("containerName", "publicAccess"),
-    "azure-native:storage:Blob": ("blobName",),
-    "azure-native:keyvault:Vault": (
-        "vaultName",
-        "properties.enableRbacAuthorization",
-        "properties.softDeleteRetentionInDays",
-        "properties.enablePurgeProtection",
-    ),
-    "azure-native:operationalinsights:Workspace": ("workspaceName", "retentionInDays"),
-    "azure-native:applicationinsights:Component": ("resourceName", "ingestionMode"),
-    "azure-native:machinelearningservices:Workspace": (
-        "workspaceName",
-        "publicNetworkAccess",
-        "managedNetwork.isolationMode",
-    ),
-    "azure-native:monitor:DiagnosticSetting": ("name",),
-    "azure-native:managedidentity:UserAssignedIdentity": ("resourceName",),
-    "azure-native:machinelearningservices:Compute": (
-        "computeName",
-        "properties.properties.vmSize",
-        "properties.properties.vmPriority",
-        "properties.properties.scaleSettings.maxNodeCount",
-        "properties.disableLocalAuth",
-    ),
-    "azure-native:machinelearningservices:Datastore": (
-        "name",
-        "properties.datastoreType",
-        "properties.credentials.credentialsType",
-    ),
-    "azure-native:machinelearningservices:ModelContainer": ("name",),
-    "azure-native:machinelearningservices:ModelVersion": (
-        "name",
-        "version",
-        "properties.modelType",
-    ),
-    "azure-native:machinelearningservices:BatchEndpoint": ("endpointName", "properties.authMode"),
-    "azure-native:machinelearningservices:BatchDeployment": (
-        "deploymentName",
-        "properties.resources.instanceCount",
-        "properties.miniBatchSize",
-        "properties.outputAction",
-        "properties.errorThreshold",
-    ),
-    "azure-native:authorization:RoleDefinition": ("roleName",),
-    "azure-native:authorization:RoleAssignment": ("description", "principalType"),
-    "pulumi-python:dynamic/scoring:DefaultDeployment": ("deployment_name",),
-}
+from infra import catalog, placeholder
 
 
 def short_type(type_: str) -> str:
@@ -73,7 +14,8 @@ def short_type(type_: str) -> str:
 
 def _settings(resource: PlannedResource) -> str:
     parts = []
-    for path in KEY_INPUTS.get(resource.type, ()):
+    kind = catalog.lookup(resource.type)
+    for path in kind.key_inputs if kind else ():
         value = resource.input(path)
         if value is not None:
             parts.append(f"{path.rsplit('.', 1)[-1]}={value}")

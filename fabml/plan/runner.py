@@ -2,26 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import pulumi
-from pulumi.runtime import set_all_config, set_mocks
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
+import pulumi.runtime
 
 from fabml.plan.mocks import SECRET_MASK, PlanMocks, RecordingMonitor
 from fabml.plan.plan import Plan, PlannedResource
 from fabml.plan.stack_file import StackConfig, read_stack_config
 from infra import placeholder
-from infra.project import PROJECT
+from infra.catalog import PROJECT
 from infra.settings import load_offline_settings
 from infra.stack import build
+
+T = TypeVar("T")
 
 
 def plan_stack(stack: str) -> Plan:
     """The plan of `stacks/Pulumi.<stack>.yaml`."""
     return run_plan(read_stack_config(stack))
+
+
+def run_under_mocks(
+    monitor: RecordingMonitor,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Sequence[str],
+    program: Callable[[], Awaitable[T]],
+) -> T:
+    """Runs `program` to completion under the mock runtime (not preview: `apply` runs)."""
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    # A fresh root stack for each run: the process may have run a plan before.
+    pulumi.runtime.reset_options(project=PROJECT, stack=stack, preview=False)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor
+    )
+    results: list[T] = []
+
+    async def run() -> None:
+        results.append(await program())
+
+    # Awaits the program, then every registration and output it started.
+    pulumi.runtime.test(run)()
+    return results[0]
 
 
 def run_plan(config: StackConfig) -> Plan:
@@ -30,22 +54,15 @@ def run_plan(config: StackConfig) -> Plan:
 
     mocks = PlanMocks()
     monitor = RecordingMonitor(mocks)
-    set_all_config(dict(config.values), list(config.secret_keys))
-    runtime_settings.ROOT.set(None)  # a fresh root stack for each plan
-    set_mocks(mocks, project=PROJECT, stack=config.stack, preview=False, monitor=monitor)
-    # As `pulumi.runtime.test` does: forget RPCs and outputs of an earlier run in this process.
-    engine: Any = runtime_settings.SETTINGS
-    engine.rpc_manager.clear()
-    engine.outputs.clear()
 
-    resolved: dict[str, tuple[Any, bool]] = {}
-
-    async def resolve(outputs: dict[str, pulumi.Input[str]]) -> None:
-        for name, value in outputs.items():
+    async def resolve() -> dict[str, tuple[Any, bool]]:
+        resolved: dict[str, tuple[Any, bool]] = {}
+        for name, value in build(settings).items():
             output = pulumi.Output.from_input(value)
             resolved[name] = (await output.future(), await output.is_secret())
+        return resolved
 
-    _sync_await(run_pulumi_func(lambda: resolve(build(settings))))
+    resolved = run_under_mocks(monitor, config.stack, config.values, config.secret_keys, resolve)
 
     outputs: dict[str, Any] = {}
     known_after: list[str] = []

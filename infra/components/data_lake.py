@@ -9,6 +9,7 @@ import pulumi
 from pulumi_azure_native import storage
 from pydantic import Field, field_validator
 
+from infra.catalog import DATA_LAKE_PURPOSE
 from infra.components.config import Section
 from infra.components.context import StackContext
 
@@ -18,9 +19,6 @@ FABRIC_WORKSPACE_RESOURCE = (
     "Microsoft.Fabric/workspaces/{workspace_id}"
 )
 
-
-# Tells reviewers and the policy pack which storage account is which.
-DATA_LAKE_PURPOSE = "fabric-data-lake"
 
 # Storage firewall IP rules take public addresses only (RFC 1918, loopback, link-local refused).
 _NOT_PUBLIC = tuple(

@@ -17,12 +17,10 @@ from pulumi_azure_native import (
 )
 from pydantic import Field
 
+from infra.catalog import WORKSPACE_STORAGE_PURPOSE
 from infra.components.config import Section
 from infra.components.context import StackContext
 from infra.components.data_lake import DataLake
-
-# Tells reviewers and the policy pack which storage account is which.
-WORKSPACE_STORAGE_PURPOSE = "ml-workspace-storage"
 
 
 class WorkspaceProfile(Section):

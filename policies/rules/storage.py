@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable, Sequence
 
+from infra.catalog import DATA_LAKE_PURPOSE
 from policies.model import (
     DATASTORE,
     KEY_VAULT,
@@ -19,15 +20,13 @@ from policies.model import (
     prod_only_mandatory,
 )
 
-DATA_LAKE = "fabric-data-lake"
-
 
 def is_data_lake(account: Resource) -> bool:
-    return account.tags.get("purpose") == DATA_LAKE or account.get("isHnsEnabled") is True
+    return account.tags.get("purpose") == DATA_LAKE_PURPOSE or account.get("isHnsEnabled") is True
 
 
 def _hierarchical_namespace(account: Resource, _: Context) -> Iterable[str]:
-    if account.tags.get("purpose") == DATA_LAKE and account.get("isHnsEnabled") is not True:
+    if account.tags.get("purpose") == DATA_LAKE_PURPOSE and account.get("isHnsEnabled") is not True:
         yield "the Fabric data lake must have isHnsEnabled: true (OneLake shortcuts need ADLS Gen2)"
 
 

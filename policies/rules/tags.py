@@ -5,23 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from infra import catalog
 from policies.model import Context, Level, Resource, Rule
 
 REQUIRED_TAGS = ("environment", "owner", "costCenter")
 
 # Resource types with Azure tags (top-level `tags` input) that the stack creates.
-TAGGABLE = (
-    "azure-native:resources:ResourceGroup",
-    "azure-native:storage:StorageAccount",
-    "azure-native:keyvault:Vault",
-    "azure-native:operationalinsights:Workspace",
-    "azure-native:applicationinsights:Component",
-    "azure-native:machinelearningservices:Workspace",
-    "azure-native:managedidentity:UserAssignedIdentity",
-    "azure-native:machinelearningservices:Compute",
-    "azure-native:machinelearningservices:BatchEndpoint",
-    "azure-native:machinelearningservices:BatchDeployment",
-)
+TAGGABLE = tuple(t.token for t in catalog.TYPES.values() if t.tagged)
 
 
 def _required(resource: Resource, _: Context) -> Iterable[str]:

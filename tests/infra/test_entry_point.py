@@ -5,29 +5,23 @@ from __future__ import annotations
 import runpy
 
 import pulumi
+import pulumi.runtime
 import pytest
-from pulumi.runtime import set_all_config, set_mocks
-from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
 from fabml.plan.mocks import PlanMocks, RecordingMonitor
-from fabml.plan.runner import run_plan
-from infra.output_names import OUTPUT_NAMES
+from fabml.plan.runner import run_plan, run_under_mocks
+from infra.catalog import OUTPUT_NAMES
 from tests.conftest import FABRIC, config_for
 
 
 def _run_entry_point(values: dict[str, str]) -> tuple[RecordingMonitor, dict[str, object]]:
     monitor = RecordingMonitor(PlanMocks())
-    set_all_config(values, [])
-    runtime_settings.ROOT.set(None)
-    set_mocks(monitor.mocks, project="fabml", stack="dev", preview=False, monitor=monitor)
 
-    def program() -> None:
+    async def program() -> None:
         runpy.run_module("infra.__main__", run_name="__main__")
 
-    _sync_await(run_pulumi_func(program))
-    root = runtime_settings.get_root_resource()
+    run_under_mocks(monitor, "dev", values, [], program)
+    root = pulumi.runtime.get_root_resource()
     return monitor, dict(getattr(root, "outputs", {}))
 
 

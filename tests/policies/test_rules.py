@@ -469,3 +469,24 @@ def test_prod_workspace_storage_is_the_one_advisory_and_cannot_be_borrowed() -> 
         "ml-storage",
     }
     assert rule.findings(borrowed, context) == []
+
+
+def test_a_type_from_an_api_versioned_module_or_a_rename_is_checked_as_its_own() -> None:
+    # What CrossGuard sees when a program registers `storage/v20230101:StorageAccount`, or an
+    # old type name the SDK still aliases.
+    renamed = {
+        "azure-native:storage:": "azure-native:storage/v20230101:",
+        "azure-native:machinelearningservices:Datastore": (
+            "azure-native:machinelearningservices/v20200501preview:MachineLearningDatastore"
+        ),
+    }
+
+    def aliased(resource: Resource) -> Resource:
+        type_ = resource.type
+        for old, new in renamed.items():
+            type_ = type_.replace(old, new)
+        return Resource(type_, resource.name, resource.urn, resource.props, resource.dependencies)
+
+    resources = [aliased(r) for r in edited("dev", "data-lake-account", {"isHnsEnabled": False})]
+    assert failing(resources, "dev") == {"storage-hierarchical-namespace"}
+    assert failing([aliased(r) for r in plan_resources(_stack("dev"))], "dev") == set()

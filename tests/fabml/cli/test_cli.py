@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fabml.cli.main import main
-from infra.output_names import OUTPUT_NAMES
+from infra.catalog import OUTPUT_NAMES
 
 
 def test_plan_prints_resources_waves_and_outputs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -16,8 +16,8 @@ from fabml.kit.outputs import OutputsError, from_file, from_plan
 from fabml.plan.render import output_display, render_text
 from fabml.plan.runner import plan_stack
 from infra import placeholder
+from infra.catalog import OUTPUT_NAMES
 from infra.fabric import requests
-from infra.output_names import OUTPUT_NAMES
 from tests.fabric_spec import FabricSpec
 from tests.node_tools import NODE_MODULES, node_module
 

@@ -10,7 +10,7 @@ from fabml.plan.plan import Plan
 from fabml.plan.render import render_text
 from fabml.plan.runner import plan_stack, run_plan
 from fabml.plan.stack_file import STACKS_DIR, stack_names
-from infra.output_names import OUTPUT_NAMES
+from infra.catalog import OUTPUT_NAMES
 from tests.conftest import config_for
 
 
