@@ -12,15 +12,15 @@ import json
 import pulumi
 from pulumi_azure_native import authorization, resources
 
-from infra.components.access import FabricAccess
-from infra.components.compute import BatchCompute
+from infra.components.access.component import FabricAccess
+from infra.components.compute.component import BatchCompute
 from infra.components.context import StackContext
-from infra.components.data_lake import DataLake
-from infra.components.datastore import FabricDatastore
-from infra.components.fabric_side import FabricSide
-from infra.components.model import RegisteredModel
-from infra.components.scoring import BatchScoring
-from infra.components.workspace import MlWorkspace
+from infra.components.data_lake.component import DataLake
+from infra.components.datastore.component import FabricDatastore
+from infra.components.fabric_side.component import FabricSide
+from infra.components.model.component import RegisteredModel
+from infra.components.scoring.component import BatchScoring
+from infra.components.workspace.component import MlWorkspace
 from infra.fabric.outputs import StackOutputs
 from infra.fabric.pipeline import pipeline_content
 from infra.settings import StackSettings

@@ -84,7 +84,7 @@ def _camel(name: str) -> str:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    from infra.components.scoring import DeploymentConfig
+    from infra.components.scoring.config import DeploymentConfig
 
     parser = commands.add_parser(
         "score-local",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -30,3 +30,12 @@ def guid(value: str | None) -> str | None:
     if not GUID.match(value):
         raise ValueError("must be a GUID like 11111111-2222-3333-4444-555555555555")
     return value.lower()
+
+
+class ProtectionConfig(Section):
+    """`fabml:protection`: how stateful resources are guarded."""
+
+    protect_stateful: bool = Field(
+        description="Protect the data lake, workspace storage, key vault and Azure ML workspace "
+        "from `pulumi destroy` and replacement."
+    )

@@ -5,19 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pulumi
-from pydantic import Field
 
-from infra.components.config import Section
 from infra.naming import Names
-
-
-class ProtectionConfig(Section):
-    """`fabml:protection`: how stateful resources are guarded."""
-
-    protect_stateful: bool = Field(
-        description="Protect the data lake, workspace storage, key vault and Azure ML workspace "
-        "from `pulumi destroy` and replacement."
-    )
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from infra.components.compute import ComputeProfile
-from infra.components.context import ProtectionConfig
-from infra.components.data_lake import DataLakeProfile
-from infra.components.scoring import DeploymentProfile
-from infra.components.workspace import WorkspaceProfile
+from infra.components.compute.config import ComputeProfile
+from infra.components.config import ProtectionConfig
+from infra.components.data_lake.config import DataLakeProfile
+from infra.components.scoring.config import DeploymentProfile
+from infra.components.workspace.config import WorkspaceProfile
 
 Environment = Literal["dev", "prod", "sandbox"]
 

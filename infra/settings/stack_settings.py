@@ -1,7 +1,7 @@
 """The stack model: the stack file's `fabml:` keys, composed from the components' configs.
 
 Each section is the config model of the component it configures (`dataLake` is
-`DataLakeConfig`, beside `DataLake` in `infra/components/data_lake.py`); this model adds the
+`DataLakeConfig` in `infra/components/data_lake/config.py`, beside `DataLake`); this model adds the
 stack-wide keys (environment, location, tags, naming), the environment profile's defaults and
 the rules across sections.
 """
@@ -15,15 +15,15 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from infra.components.access import AccessConfig
-from infra.components.compute import ComputeConfig
-from infra.components.context import ProtectionConfig
-from infra.components.data_lake import DataLakeConfig
-from infra.components.datastore import DatastoreConfig
-from infra.components.fabric_side import FabricConfig
-from infra.components.model import ModelConfig
-from infra.components.scoring import DeploymentConfig
-from infra.components.workspace import WorkspaceConfig
+from infra.components.access.config import AccessConfig
+from infra.components.compute.config import ComputeConfig
+from infra.components.config import ProtectionConfig
+from infra.components.data_lake.config import DataLakeConfig
+from infra.components.datastore.config import DatastoreConfig
+from infra.components.fabric_side.config import FabricConfig
+from infra.components.model.config import ModelConfig
+from infra.components.scoring.config import DeploymentConfig
+from infra.components.workspace.config import WorkspaceConfig
 from infra.naming import Names
 from infra.project import PROJECT
 from infra.settings.profiles import Environment, profile_for

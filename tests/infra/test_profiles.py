@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from infra.components.compute import ComputeConfig, ComputeProfile
-from infra.components.workspace import WorkspaceProfile
+from infra.components.compute.config import ComputeConfig, ComputeProfile
+from infra.components.workspace.config import WorkspaceProfile
 from infra.settings import PROFILES, Profile, load_offline_settings
 from infra.settings.offline import fill_placeholders
 

@@ -1,12 +1,12 @@
 """Fabric's service principal: may invoke the endpoint and reach the data, nothing more."""
 
 from fabml.plan.plan import Plan
-from infra.components.access import INVOKE_ACTIONS
 from infra.components.roles import (
     AZUREML_DATA_SCIENTIST,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
 )
+from infra.invoke_actions import INVOKE_ACTIONS
 from tests.conftest import PRINCIPAL_OBJECT_ID
 
 

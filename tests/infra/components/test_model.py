@@ -1,7 +1,7 @@
 """The model folder is uploaded and registered as an MLflow model version."""
 
 from fabml.plan.plan import Plan
-from infra.components.model import model_files
+from infra.components.model.config import model_files
 from infra.settings import REPO_ROOT
 
 

@@ -2,58 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import storage
-from pydantic import Field, field_validator
 
-from infra.components.config import Section
 from infra.components.context import StackContext
-from infra.components.workspace import MlWorkspace
-from infra.project import REPO_ROOT
-
-MODEL_CONTAINER = "models"
-MODEL_DATASTORE = "model_artifacts"
-
-
-class ModelConfig(Section):
-    """`fabml:model`: the registered MLflow model."""
-
-    name: str = Field(
-        default="heart-classifier",
-        pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$",
-        description="Registered model name.",
-    )
-    version: str = Field(
-        default="1",
-        pattern=r"^[0-9]{1,9}$",
-        description="Model version. Azure ML model versions are immutable: bump it whenever "
-        "the model folder changes.",
-    )
-    path: str = Field(
-        default="model/heart-classifier",
-        validate_default=True,
-        description="MLflow model folder, relative to the repository root (must hold MLmodel).",
-    )
-
-    @property
-    def folder(self) -> Path:
-        return (REPO_ROOT / self.path).resolve()
-
-    @field_validator("path")
-    @classmethod
-    def _is_mlflow_folder(cls, path: str) -> str:
-        folder = (REPO_ROOT / path).resolve()
-        if not (folder / "MLmodel").is_file():
-            raise ValueError(f"'{folder}' is not an MLflow model folder (no MLmodel file)")
-        return path
-
-
-def model_files(folder: Path) -> list[Path]:
-    """The files of an MLflow model folder, in a stable order."""
-    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+from infra.components.model.config import MODEL_CONTAINER, MODEL_DATASTORE, ModelConfig, model_files
+from infra.components.workspace.component import MlWorkspace
 
 
 class RegisteredModel(pulumi.ComponentResource):

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 from pulumi_azure_native import storage
-from pydantic import Field
 
-from infra.components.config import Section
 from infra.components.context import StackContext
-from infra.components.data_lake import DataLake
-from infra.components.workspace import MlWorkspace
-
-
-class DatastoreConfig(Section):
-    """`fabml:datastore`: the datastore Fabric's URIs name."""
-
-    name: str = Field(
-        default="trusted_blob",
-        pattern=r"^[a-zA-Z0-9_]{1,255}$",
-        description="Datastore name the Fabric pipeline's URIs use (letters, digits, underscores).",
-    )
-    auth: Literal["identity", "accountKey"] = Field(
-        default="identity",
-        description="identity: no stored credential, jobs use the caller's and the compute's "
-        "identities. accountKey: the account key is stored in the datastore (a Pulumi secret) "
-        "and the data lake keeps shared-key access on.",
-    )
+from infra.components.data_lake.component import DataLake
+from infra.components.datastore.config import DatastoreConfig
+from infra.components.workspace.component import MlWorkspace
 
 
 class FabricDatastore(pulumi.ComponentResource):

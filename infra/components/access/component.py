@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pulumi
 from pulumi_azure_native import authorization
-from pydantic import Field
 
-from infra.components.config import Section
+from infra.components.access.config import AccessConfig
 from infra.components.context import StackContext
-from infra.components.data_lake import DataLake
+from infra.components.data_lake.component import DataLake
 from infra.components.roles import AZUREML_DATA_SCIENTIST, STORAGE_DATA_ROLES, grant
-from infra.components.workspace import MlWorkspace
+from infra.components.workspace.component import MlWorkspace
 from infra.invoke_actions import INVOKE_ACTIONS
 from infra.naming import stable_uuid
-
-
-class AccessConfig(Section):
-    """`fabml:access`: the Fabric principal's roles."""
-
-    invoke_role: Literal["custom", "dataScientist"] = Field(
-        default="custom",
-        description="Role that lets the Fabric principal invoke the endpoint: a least-privilege "
-        "custom role scoped to the resource group, or the built-in AzureML Data Scientist.",
-    )
-    data_role: Literal["reader", "contributor"] = Field(
-        default="contributor",
-        description="Data role of the Fabric principal on the data lake: contributor lets jobs "
-        "it starts write predictions.",
-    )
 
 
 class FabricAccess(pulumi.ComponentResource):
