@@ -113,11 +113,14 @@ class Clone:
             "PIP_CONFIG_FILE": os.devnull,
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         }
+        # Nor bytecode switched off: the first plan after uv's install compiles what it imports
+        # (pip compiles everything at install), and later runs reuse it, as on a user's machine.
         for name in (
             "PIP_FIND_LINKS",
             "PIP_INDEX_URL",
             "PIP_EXTRA_INDEX_URL",
             "UV_PROJECT_ENVIRONMENT",
+            "PYTHONDONTWRITEBYTECODE",
         ):
             env.pop(name, None)
         return env
