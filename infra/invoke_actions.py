@@ -1,8 +1,8 @@
 """The actions of the custom invoke role: Microsoft's documented list, each with its reason.
 
 Source: Microsoft Learn, "Authorization on batch endpoints" (the least a caller needs to start
-batch endpoint jobs). The program grants exactly these (infra/components/access/component.py) and the
-policy pack refuses a custom role with anything else (policies/rules/access.py): one list.
+batch endpoint jobs). The program grants exactly these (infra/components/access/component.py)
+and the policy pack refuses a custom role with anything else (policies/rules/access.py): one list.
 Plain data, no Pulumi import, so the policy pack can read it cheaply.
 """
 

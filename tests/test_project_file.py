@@ -22,7 +22,7 @@ def test_pulumi_yaml_points_at_the_program_and_the_stacks() -> None:
     assert project["name"] == "fabml"
     assert project["runtime"] == {
         "name": "python",
-        "options": {"toolchain": "pip", "virtualenv": ".venv"},
+        "options": {"toolchain": "uv", "virtualenv": ".venv"},
     }
     assert project["main"].rstrip("/") == "infra"
     assert project["stackConfigDir"] == "stacks"
@@ -36,13 +36,3 @@ def test_declared_config_keys_are_settings_without_defaults() -> None:
         assert key in fields, key
         assert fields[key].is_required(), f"{key} has a default in code: do not declare it twice"
         assert "default" not in declaration
-
-
-def test_pulumi_install_installs_the_project() -> None:
-    # `pulumi install` / `pulumi up` without .venv run pip on requirements.txt in the project root.
-    lines = [
-        line.strip()
-        for line in (REPO / "requirements.txt").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    assert lines == ["-e ."]

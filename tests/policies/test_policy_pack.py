@@ -154,7 +154,10 @@ def test_pack_runs_on_the_projects_environment() -> None:
     import yaml
 
     manifest = yaml.safe_load((CONFIG_DIR.parent / "PulumiPolicy.yaml").read_text())
-    assert manifest["runtime"] == {"name": "python", "options": {"virtualenv": "../.venv"}}
+    assert manifest["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "uv", "virtualenv": "../.venv"},
+    }
 
 
 def test_readme_shows_the_enforcement_table() -> None:

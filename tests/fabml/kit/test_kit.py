@@ -19,7 +19,7 @@ from infra import placeholder
 from infra.catalog import OUTPUT_NAMES
 from infra.fabric import requests
 from tests.fabric_spec import FabricSpec
-from tests.node_tools import NODE_MODULES, node_module
+from tests.node_tools import NODE, NODE_MODULES, node_module
 
 SPEC = FabricSpec()
 DEPLOYED = {
@@ -138,7 +138,7 @@ def test_m_files_parse_and_hold_no_secret(outputs_file: Path, tmp_path: Path) ->
     (tmp_path / "broken.pq").write_text("let a = in a")
     paths.append(str(tmp_path / "broken.pq"))
     result = subprocess.run(
-        ["node", str(Path(__file__).with_name("mparse.cjs")), str(NODE_MODULES), *paths],
+        [NODE, str(Path(__file__).with_name("mparse.cjs")), str(NODE_MODULES), *paths],
         capture_output=True,
         text=True,
         check=True,

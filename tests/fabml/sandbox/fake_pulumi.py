@@ -46,7 +46,7 @@ def fail(message: str) -> NoReturn:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime(_DATETIME_FORMAT)
+    return dt.datetime.now(dt.UTC).strftime(_DATETIME_FORMAT)
 
 
 class Cli:

@@ -17,7 +17,7 @@ from fabml.cli.main import main
 from fabml.scoring.smoke import JOB_API_VERSION, Smoke, SmokeError, Target
 from tests.conftest import DATA
 from tests.local_server import JsonHandler, serving
-from tests.node_tools import NODE_MODULES, node_module
+from tests.node_tools import NODE, NODE_MODULES, node_module
 
 SAMPLE = DATA / "heart-unlabeled-0.csv"
 # Azurite's documented development account (public, well known; not a secret of ours).
@@ -37,7 +37,7 @@ def azurite() -> Iterator[str]:
     port = _free_port()
     process = subprocess.Popen(
         [
-            "node",
+            NODE,
             str(NODE_MODULES / ".bin" / "azurite-blob"),
             "--blobHost",
             "127.0.0.1",
