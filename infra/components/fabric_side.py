@@ -1,22 +1,45 @@
 """The Fabric side, created through the Fabric REST API when `fabml:fabric.enabled` is true:
-the data lake connection, the OneLake shortcut, the principal's workspace role, the pipeline."""
+the data lake and Azure ML connections (and who may use the latter), the OneLake shortcuts to
+the scoring data and the predictions, the principal's workspace role, the pipeline."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Literal
 
 import pulumi
 from pydantic import Field, field_validator
 
+from infra.components.access import FabricAccess
 from infra.components.config import Section, guid
 from infra.components.context import StackContext
 from infra.components.data_lake import DataLake
+from infra.fabric.outputs import StackOutputs
+from infra.fabric.pipeline import pipeline_content
 from infra.fabric.resources import (
+    ConnectionRoleAssignment,
     DataPipeline,
     FabricConnection,
     OneLakeShortcut,
     WorkspaceRoleAssignment,
 )
+
+Credential = Literal["ServicePrincipal", "WorkspaceIdentity"]
+
+
+class ConnectionUser(Section):
+    """One entry of `fabml:fabric.mlConnectionUsers`: who runs or edits the pipeline."""
+
+    object_id: str = Field(description="Entra object ID of the user, group or principal.")
+    type: Literal["User", "Group", "ServicePrincipal"] = Field(
+        default="User", description="What the object ID names."
+    )
+    role: Literal["User", "UserWithReshare", "Owner"] = Field(
+        default="User", description="Its role on the Azure ML connection."
+    )
+
+    _check_guids = field_validator("object_id")(guid)
 
 
 class FabricConfig(Section):
@@ -57,22 +80,56 @@ class FabricConfig(Section):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,99}$",
         description="Name of the OneLake shortcut under the lakehouse's Files.",
     )
-    connection_credential: Literal["ServicePrincipal", "WorkspaceIdentity"] = Field(
+    predictions_shortcut_name: str = Field(
+        default="heart-predictions",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,99}$",
+        description="Name of the OneLake shortcut to the predictions folder (each run's output "
+        "is Files/<this>/<run ID>/<output file>).",
+    )
+    connection_credential: Credential = Field(
         default="ServicePrincipal",
         description="How the Fabric connection to the data lake signs in: the service principal "
         "(needs fabml:fabricPrincipalSecret) or the Fabric workspace identity.",
     )
+    lake_connection_path: str | None = Field(
+        default=None,
+        pattern=r"^/[A-Za-z0-9._/-]*$",
+        description="The data lake connection's `path` parameter; defaults to /<container>, as "
+        "public samples write it (`/` is the whole account). Confirm with verify-pipeline.",
+    )
     ml_connection_id: str | None = Field(
         default=None,
-        description="Fabric connection ID of the Azure ML workspace, which the pipeline's Azure "
-        "ML activity names (create it once in Fabric; required when enabled).",
+        description="Fabric connection ID of an existing Azure ML connection to adopt; without "
+        "it the automation creates one.",
+    )
+    ml_connection_credential: Credential = Field(
+        default="ServicePrincipal",
+        description="How the Azure ML connection the automation creates signs in: the service "
+        "principal (which holds the invoke role; needs fabml:fabricPrincipalSecret) or the "
+        "Fabric workspace identity (grant it the invoke role yourself).",
+    )
+    ml_connection_users: tuple[ConnectionUser, ...] = Field(
+        default=(),
+        description="Who runs or edits the pipeline, as a list of {objectId, type "
+        "(User|Group|ServicePrincipal), role (User|UserWithReshare|Owner)}: each gets that role "
+        "on the Azure ML connection.",
+    )
+    connection_test_attempts: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Times each new connection is tested (testConnection) before the deployment "
+        "fails; role assignments take minutes to apply.",
+    )
+    connection_test_interval_seconds: int = Field(
+        default=30, ge=0, le=600, description="Seconds between those tests."
     )
     ml_execution_type: str = Field(
         default="BatchEndpoint",
         pattern=r"^[A-Za-z]+$",
         description="The Azure ML activity's typeProperties.mlExecutionType for batch endpoints. "
-        "The literal is not published: confirm it with getDefinition on a pipeline built in the "
-        "Fabric UI (see README).",
+        "The literal is not published: confirm it with `fabml verify-pipeline` on a pipeline "
+        "built in the Fabric UI (see README).",
     )
     pipeline_name: str = Field(
         default="score-heart-batch",
@@ -102,40 +159,102 @@ class FabricSide(pulumi.ComponentResource):
         ctx: StackContext,
         *,
         lake: DataLake,
+        access: FabricAccess,
         client_secret: pulumi.Output[str] | None,
-        pipeline_content: pulumi.Input[str],
+        stack_outputs: Mapping[str, pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("fabml:fabric:FabricSide", name, None, opts)
         dfs_url = lake.dfs_url
         container = lake.container.name
         workspace = config.workspace_id
+        lake_settings = lake.config
+        tests = {
+            "test_attempts": config.connection_test_attempts,
+            "test_interval_seconds": config.connection_test_interval_seconds,
+        }
+
+        def signs_in(credential: str) -> dict[str, pulumi.Input[str] | None]:
+            return {
+                "credential": credential,
+                "tenant_id": config.tenant_id or ctx.tenant_id,
+                "client_id": config.principal_client_id,
+                "client_secret": client_secret,
+            }
+
+        # Tested only once the principal's roles exist (they still take minutes to apply,
+        # hence the spaced tests).
         self.connection = FabricConnection(
             f"{name}-connection",
             {
                 "display_name": f"fabml-{ctx.names.stack}-data-lake",
                 "dfs_url": dfs_url,
                 "container": container,
-                "credential": config.connection_credential,
-                "tenant_id": config.tenant_id or ctx.tenant_id,
-                "client_id": config.principal_client_id,
-                "client_secret": client_secret,
+                "path": container.apply(lambda c: config.lake_connection_path or f"/{c}"),
+                **signs_in(config.connection_credential),
+                **tests,
+                "access": f"the principal's data role on the lake ({access.data_name})",
             },
-            ctx.child(self),
+            ctx.child(self, depends_on=[access.data]),
         )
-        self.shortcut = OneLakeShortcut(
-            f"{name}-shortcut",
-            {
-                "workspace_id": workspace,
-                "lakehouse_id": config.lakehouse_id,
-                "name": config.shortcut_name,
-                "dfs_url": dfs_url,
-                "container": container,
-                "folder": lake.config.input_folder,
-                "connection_id": self.connection.connection_id,
-            },
-            ctx.child(self),
-        )
+        self.shortcuts = [
+            OneLakeShortcut(
+                f"{name}-{suffix}",
+                {
+                    "workspace_id": workspace,
+                    "lakehouse_id": config.lakehouse_id,
+                    "name": shortcut_name,
+                    "dfs_url": dfs_url,
+                    "container": container,
+                    "folder": folder,
+                    "connection_id": self.connection.connection_id,
+                },
+                ctx.child(self),
+            )
+            for suffix, shortcut_name, folder in (
+                ("shortcut", config.shortcut_name, lake_settings.input_folder),
+                (
+                    "predictions-shortcut",
+                    config.predictions_shortcut_name,
+                    lake_settings.output_folder,
+                ),
+            )
+        ]
+        self.shortcut = self.shortcuts[0]
+        if config.ml_connection_id is not None:
+            self.ml_connection_id: pulumi.Output[str] = pulumi.Output.from_input(
+                config.ml_connection_id
+            )
+        else:
+            ml_connection = FabricConnection(
+                f"{name}-ml-connection",
+                {
+                    "kind": "azureml",
+                    "display_name": f"fabml-{ctx.names.stack}-azureml",
+                    "subscription_id": stack_outputs["subscriptionId"],
+                    "resource_group": stack_outputs["resourceGroupName"],
+                    "workspace_name": stack_outputs["workspaceName"],
+                    **signs_in(config.ml_connection_credential),
+                    **tests,
+                    "access": "the principal's invoke role on the Azure ML workspace "
+                    f"({access.invoke_name})",
+                },
+                ctx.child(self, depends_on=[access.invoke]),
+            )
+            self.ml_connection_id = ml_connection.connection_id
+        self.connection_users = [
+            ConnectionRoleAssignment(
+                f"{name}-ml-connection-user-{user.object_id}",
+                {
+                    "connection_id": self.ml_connection_id,
+                    "principal_id": user.object_id,
+                    "principal_type": user.type,
+                    "role": user.role,
+                },
+                ctx.child(self),
+            )
+            for user in config.ml_connection_users
+        ]
         self.role = WorkspaceRoleAssignment(
             f"{name}-workspace-role",
             {
@@ -145,18 +264,31 @@ class FabricSide(pulumi.ComponentResource):
             },
             ctx.child(self),
         )
+        content = pulumi.Output.all(
+            self.ml_connection_id, pulumi.Output.all(**stack_outputs)
+        ).apply(
+            lambda args: json.dumps(
+                pipeline_content(
+                    StackOutputs({k: str(v) for k, v in args[1].items()}, "stack"),
+                    args[0],
+                    config.ml_execution_type,
+                ),
+                sort_keys=True,
+            )
+        )
         self.pipeline = DataPipeline(
             f"{name}-pipeline",
             {
                 "workspace_id": workspace,
                 "display_name": config.pipeline_name,
-                "content": pipeline_content,
+                "content": content,
             },
             ctx.child(self),
         )
         self.register_outputs(
             {
                 "connectionId": self.connection.connection_id,
+                "mlConnectionId": self.ml_connection_id,
                 "pipelineId": self.pipeline.pipeline_id,
             }
         )

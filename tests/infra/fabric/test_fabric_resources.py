@@ -13,6 +13,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from infra.clients.fabric import FabricClient, FabricError
 from infra.fabric.resources import (
     ConnectionProvider,
+    ConnectionRoleProvider,
     PipelineProvider,
     RoleAssignmentProvider,
     ShortcutProvider,
@@ -29,25 +30,40 @@ CONNECTION = {
     "tenant_id": "44444444-dddd-4ddd-8ddd-444444444444",
     "client_id": "55555555-eeee-4eee-8eee-555555555555",
     "client_secret": "not-a-real-secret",
+    "path": "/scoring",
+    "test_attempts": 3,
+    "test_interval_seconds": 30,
+    "access": "the principal's data role on the lake (fabric-access-data-lake-access)",
 }
+
+
+def created(fake: FakeFabric) -> list[dict[str, Any]]:
+    return [
+        body
+        for method, path, body in fake.requests
+        if (method, path) == ("POST", "/v1/connections")
+    ]
 
 
 def test_connection_is_created_from_the_spec_shape_then_adopted(fabric: Fabric) -> None:
     fake, client, _ = fabric
-    created = ConnectionProvider(client).create(dict(CONNECTION))
+    created_ = ConnectionProvider(client).create(dict(CONNECTION))
     assert fake.problems == []
-    [(_, path, body)] = [r for r in fake.requests if r[0] == "POST"]
-    assert path == "/v1/connections"
+    [body] = created(fake)
     assert body["credentialDetails"]["credentials"]["servicePrincipalSecret"] == "not-a-real-secret"
-    assert (
-        body["connectionDetails"]["parameters"][0]["value"]
-        == "https://stfabmldldev.dfs.core.windows.net"
-    )
+    assert body["connectionDetails"]["parameters"] == [
+        {
+            "dataType": "Text",
+            "name": "server",
+            "value": "https://stfabmldldev.dfs.core.windows.net",
+        },
+        {"dataType": "Text", "name": "path", "value": "/scoring"},
+    ]
     # A second stack (or a re-run after lost state) adopts the same-named connection.
     fake.requests.clear()
     adopted = ConnectionProvider(client).create(dict(CONNECTION))
-    assert adopted.id == created.id
-    assert not any(r[0] == "POST" for r in fake.requests)
+    assert adopted.id == created_.id
+    assert created(fake) == []
 
 
 def test_connection_lists_are_paged(fabric: Fabric) -> None:
@@ -152,7 +168,7 @@ def test_throttling_is_retried_after_retry_after(fabric: Fabric) -> None:
     fake, client, slept = fabric
     fake.throttle.add("POST /v1/connections")
     ConnectionProvider(client).create(dict(CONNECTION))
-    assert [r[0] for r in fake.requests].count("POST") == 2
+    assert len(created(fake)) == 2
     assert slept[0] == 0.0
 
 
@@ -164,7 +180,14 @@ def test_api_errors_become_clear_messages(fabric: Fabric) -> None:
 
 
 @pytest.mark.parametrize(
-    "provider", [ConnectionProvider, ShortcutProvider, RoleAssignmentProvider, PipelineProvider]
+    "provider",
+    [
+        ConnectionProvider,
+        ConnectionRoleProvider,
+        ShortcutProvider,
+        RoleAssignmentProvider,
+        PipelineProvider,
+    ],
 )
 def test_providers_survive_the_engines_serialization(provider: Any) -> None:
     restored = dill.loads(base64.b64decode(serialize_provider(provider())))
@@ -176,7 +199,25 @@ def test_the_stand_in_rejects_what_the_spec_rejects(fabric: Fabric) -> None:
     client.call(
         "POST",
         f"/workspaces/{WORKSPACE}/roleAssignments",
-        {"principal": {"id": PRINCIPAL}, "role": "Boss"},
+        {"principal": {"id": PRINCIPAL}, "role": 7},
     )
-    assert any("role: 'Boss' is not one of" in p for p in fake.problems)
+    assert any("role: 7 is not of type 'string'" in p for p in fake.problems)
     assert any("'type' is a required property" in p for p in fake.problems)
+
+
+def test_open_enums_accept_values_added_later(fabric: Fabric) -> None:
+    # WorkspaceRole is modelAsString ("additional roles may be added over time").
+    fake, client, _ = fabric
+    body = {"principal": {"id": PRINCIPAL, "type": "User"}, "role": "Steward"}
+    client.call("POST", f"/workspaces/{WORKSPACE}/roleAssignments", body)
+    assert fake.problems == []
+
+
+def test_the_stand_in_answers_are_checked_too(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    fake.supported_types = [{"type": "SQL", "creationMethods": []}]  # lacks required fields
+    client.call("GET", "/connections/supportedConnectionTypes?showAllCreationMethods=true")
+    assert any(
+        "ListSupportedConnectionTypes response 200" in p and "supportsSkipTestConnection" in p
+        for p in fake.problems
+    )
