@@ -11,15 +11,29 @@ def run(args: argparse.Namespace) -> int:
     from fabml.kit.kit import KitOptions, write_kit
     from fabml.kit.outputs import from_file, from_plan
     from fabml.plan.stack_file import read_stack_config
+    from infra.components.config import GUID
+    from infra.errors import UserError
+    from infra.fabric.requests import connection_names
     from infra.settings import load_offline_settings
 
+    if args.ml_connection_id is not None and not GUID.match(args.ml_connection_id):
+        raise UserError(
+            f"--ml-connection-id {args.ml_connection_id!r} is not a Fabric connection ID: "
+            "expected a GUID like 11111111-2222-3333-4444-555555555555"
+        )
     outputs = from_file(args.outputs) if args.outputs else from_plan(args.stack)
     fabric = load_offline_settings(args.stack, read_stack_config(args.stack).values)[0].fabric
+    lake_name, ml_name = connection_names(args.stack)
     options = KitOptions(
         ml_connection_id=args.ml_connection_id or fabric.ml_connection_id,
         ml_execution_type=args.ml_execution_type or fabric.ml_execution_type,
         shortcut_name=fabric.shortcut_name,
-        connection_name=f"fabml-{args.stack}-data-lake",
+        predictions_shortcut_name=fabric.predictions_shortcut_name,
+        connection_name=lake_name,
+        ml_connection_name=ml_name,
+        connection_credential=fabric.connection_credential,
+        ml_connection_credential=fabric.ml_connection_credential,
+        lake_connection_path=fabric.lake_connection_path,
     )
     for path in write_kit(outputs, args.out, options):
         print(path)
@@ -43,6 +57,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--stack", default="dev", help="stack whose settings (and plan) to use")
     parser.add_argument("--outputs", type=Path, help="`pulumi stack output --json` file")
     parser.add_argument("--out", type=Path, default=Path("fabric-kit"), help="output folder")
-    parser.add_argument("--ml-connection-id", help="Fabric connection ID of the AML workspace")
+    parser.add_argument(
+        "--ml-connection-id", help="Fabric connection ID (a GUID) of the Azure ML connection"
+    )
     parser.add_argument("--ml-execution-type", help="the activity's mlExecutionType literal")
     parser.set_defaults(run=run)

@@ -17,6 +17,7 @@ from infra.components.context import StackContext
 from infra.components.data_lake import DataLake
 from infra.fabric.outputs import StackOutputs
 from infra.fabric.pipeline import pipeline_content
+from infra.fabric.requests import connection_names
 from infra.fabric.resources import (
     ConnectionRoleAssignment,
     DataPipeline,
@@ -169,6 +170,7 @@ class FabricSide(pulumi.ComponentResource):
         container = lake.container.name
         workspace = config.workspace_id
         lake_settings = lake.config
+        lake_name, ml_name = connection_names(ctx.names.stack)
         tests = {
             "test_attempts": config.connection_test_attempts,
             "test_interval_seconds": config.connection_test_interval_seconds,
@@ -187,7 +189,7 @@ class FabricSide(pulumi.ComponentResource):
         self.connection = FabricConnection(
             f"{name}-connection",
             {
-                "display_name": f"fabml-{ctx.names.stack}-data-lake",
+                "display_name": lake_name,
                 "dfs_url": dfs_url,
                 "container": container,
                 "path": container.apply(lambda c: config.lake_connection_path or f"/{c}"),
@@ -230,7 +232,7 @@ class FabricSide(pulumi.ComponentResource):
                 f"{name}-ml-connection",
                 {
                     "kind": "azureml",
-                    "display_name": f"fabml-{ctx.names.stack}-azureml",
+                    "display_name": ml_name,
                     "subscription_id": stack_outputs["subscriptionId"],
                     "resource_group": stack_outputs["resourceGroupName"],
                     "workspace_name": stack_outputs["workspaceName"],

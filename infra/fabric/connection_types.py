@@ -74,8 +74,13 @@ def check_connection_type(  # noqa: PLR0917 - the shape the Dataflow route calls
     when it will not, None to skip it exactly when the type supports it (the answer's
     `skip_test` says which).
     """
-    offered = list(supported_types(client))
-    found = next((t for t in offered if t.get("type") == type_name), None)
+    offered: list[dict[str, Any]] = []
+    found = None
+    for candidate in supported_types(client):  # no more pages than needed
+        if candidate.get("type") == type_name:
+            found = candidate
+            break
+        offered.append(candidate)
     if found is None:
         names = sorted(str(t.get("type")) for t in offered)
         shown = ", ".join(names[:LISTED]) + (

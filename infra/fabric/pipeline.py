@@ -14,6 +14,9 @@ ACTIVITY_TYPE = "AzureMLExecutePipeline"
 # No retries: a retry keeps pipeline().RunId, so it would write to the output of the attempt
 # it retries, which a batch job refuses (README, "Retries"). Rerun the pipeline instead.
 RETRIES = 0
+RETRY_INTERVAL_SECONDS = 120
+# A batch job on a cold cluster takes minutes to start; give up after two hours rather than hang.
+ACTIVITY_TIMEOUT = "0.02:00:00"
 
 
 def pipeline_content(
@@ -27,12 +30,10 @@ def pipeline_content(
                     "name": ACTIVITY_NAME,
                     "type": ACTIVITY_TYPE,
                     "dependsOn": [],
-                    # A batch job on a cold cluster takes minutes to start; give up after two
-                    # hours rather than hang.
                     "policy": {
-                        "timeout": "0.02:00:00",
+                        "timeout": ACTIVITY_TIMEOUT,
                         "retry": RETRIES,
-                        "retryIntervalInSeconds": 120,
+                        "retryIntervalInSeconds": RETRY_INTERVAL_SECONDS,
                         "secureOutput": False,
                         "secureInput": False,
                     },

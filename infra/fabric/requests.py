@@ -22,6 +22,12 @@ ML_PARAMETERS = ("subscriptionId", "resourceGroupName", "workspaceName")
 SECRET_PLACEHOLDER = "<client secret: never written to files>"
 
 
+def connection_names(stack: str) -> tuple[str, str]:
+    """Display names of the stack's data lake and Azure ML connections (the automation adopts
+    a connection of that name; the sheet tells a clicking user to use them)."""
+    return f"fabml-{stack}-data-lake", f"fabml-{stack}-azureml"
+
+
 def adls_path(container: str, path: str | None = None) -> str:
     """The ADLS connection's `path`: the setting, or the container as public samples write it."""
     return path or f"/{container}"

@@ -70,6 +70,7 @@ class FakeFabric:
     connection_roles: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     supported_types: list[dict[str, Any]] = field(default_factory=lambda: list(SUPPORTED_TYPES))
     offline_tests: dict[str, int] = field(default_factory=dict)  # connection -> Offline answers
+    offline_when_created: int = 0  # Offline answers a new connection gives (roles propagating)
     pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[str, int] = field(default_factory=dict)  # polls seen per operation
     results: dict[str, Any] = field(default_factory=dict)  # operation -> its result
@@ -228,6 +229,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                     self._item(method, fake.connection_roles.get(cid, {}), rid, body)
                 case ("POST", ["connections"]):
                     cid = fake.new_id()
+                    fake.offline_tests[cid] = fake.offline_when_created
                     fake.connections[cid] = {
                         "id": cid,
                         "displayName": body["displayName"],

@@ -18,6 +18,9 @@ from infra.fabric.resources import (
     RoleAssignmentProvider,
     ShortcutProvider,
 )
+from infra.fabric.outputs import StackOutputs
+from infra.fabric.pipeline import pipeline_content
+from tests.fabml.kit.test_kit import DEPLOYED
 from tests.infra.fabric.conftest import LAKEHOUSE, WORKSPACE, FakeFabric
 
 Fabric = tuple[FakeFabric, FabricClient, list[float]]
@@ -221,3 +224,93 @@ def test_the_stand_in_answers_are_checked_too(fabric: Fabric) -> None:
         "ListSupportedConnectionTypes response 200" in p and "supportsSkipTestConnection" in p
         for p in fake.problems
     )
+
+
+ML_CONNECTION = {
+    **CONNECTION,
+    "kind": "azureml",
+    "display_name": "fabml-dev-azureml",
+    "subscription_id": "66666666-ffff-4fff-8fff-666666666666",
+    "resource_group": "rg-fabml-dev",
+    "workspace_name": "mlw-fabml-dev",
+    "access": "the principal's invoke role on the Azure ML workspace (fabric-access-invoke-endpoint)",
+}
+
+
+def test_the_ml_connection_is_checked_created_and_named_by_the_pipeline(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    made = ConnectionProvider(client).create(dict(ML_CONNECTION))
+    [body] = created(fake)
+    assert body["connectionDetails"]["type"] == "AzureMachineLearning"
+    assert {p["name"]: p["value"] for p in body["connectionDetails"]["parameters"]} == {
+        "subscriptionId": ML_CONNECTION["subscription_id"],
+        "resourceGroupName": "rg-fabml-dev",
+        "workspaceName": "mlw-fabml-dev",
+    }
+    assert body["credentialDetails"]["credentials"]["credentialType"] == "ServicePrincipal"
+    outputs = StackOutputs(dict(DEPLOYED), "test")
+    [activity] = pipeline_content(outputs, str(made.id), "BatchEndpoint")["properties"][
+        "activities"
+    ]
+    assert activity["externalReferences"] == {"connection": made.id}
+    assert fake.problems == []
+
+
+def test_connections_skip_the_create_test_then_are_tested_until_online(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    fake.offline_when_created = 2  # the role assignment is still propagating
+    clock: list[float] = []
+    ConnectionProvider(client, sleep=clock.append).create(dict(CONNECTION))
+    [body] = created(fake)
+    assert body["credentialDetails"]["skipTestConnection"] is True  # the type supports it
+    tests = [path for method, path, _ in fake.requests if path.endswith("/testConnection")]
+    assert len(tests) == 3
+    assert clock == [30.0, 30.0]  # spaced as set, between tests only
+    assert fake.problems == []
+
+
+def test_a_connection_still_offline_fails_naming_the_role_assignment(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    fake.offline_when_created = 5
+    clock: list[float] = []
+    with pytest.raises(FabricError) as caught:
+        ConnectionProvider(client, sleep=clock.append).create(dict(CONNECTION))
+    message = str(caught.value)
+    assert "is not Online after 3 test(s) 30 s apart" in message
+    assert "AuthorizationPermissionMismatch" in message
+    assert "fabric-access-data-lake-access" in message
+    assert len(clock) == 2  # bounded: three tests, no more
+
+
+def test_a_type_fabric_does_not_offer_is_never_created(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    fake.supported_types = [t for t in fake.supported_types if t["type"] != "AzureMachineLearning"]
+    with pytest.raises(
+        FabricError, match="Fabric offers no connection type 'AzureMachineLearning'"
+    ):
+        ConnectionProvider(client).create(dict(ML_CONNECTION))
+    assert created(fake) == []
+
+
+def test_connection_roles_are_granted_adopted_and_corrected(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    connection = str(ConnectionProvider(client).create(dict(ML_CONNECTION)).id)
+    props = {
+        "connection_id": connection,
+        "principal_id": PRINCIPAL,
+        "principal_type": "Group",
+        "role": "User",
+    }
+    provider = ConnectionRoleProvider(client)
+    first = provider.create(dict(props))
+    assert fake.connection_roles[connection][PRINCIPAL]["principal"] == {
+        "id": PRINCIPAL,
+        "type": "Group",
+    }
+    again = provider.create({**props, "role": "Owner"})
+    assert again.id == first.id
+    assert fake.connection_roles[connection][PRINCIPAL]["role"] == "Owner"
+    assert provider.read(str(first.id), dict(props)).outs["role"] == "Owner"
+    provider.delete(str(first.id), dict(props))
+    assert fake.connection_roles[connection] == {}
+    assert fake.problems == []
