@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
+from infra.components.config import GUID
+from infra.errors import UserError
+
 
 def within(low: int, high: int | None = None) -> Callable[[str], int]:
     """An integer argument from `low` to `high` (no upper bound when None)."""
@@ -20,3 +23,12 @@ def within(low: int, high: int | None = None) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def require_guid(flag: str, value: str | None, what: str) -> None:
+    """Refuse, in one line, a flag value that is not a GUID (before anything is fetched)."""
+    if value is not None and not GUID.match(value):
+        raise UserError(
+            f"{flag} {value!r} is not a {what}: expected a GUID like "
+            "11111111-2222-3333-4444-555555555555"
+        )

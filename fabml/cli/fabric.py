@@ -8,32 +8,16 @@ from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
-    from fabml.kit.kit import KitOptions, write_kit
-    from fabml.kit.outputs import from_file, from_plan
-    from fabml.plan.stack_file import read_stack_config
-    from infra.components.config import GUID
-    from infra.errors import UserError
-    from infra.fabric.requests import connection_names
-    from infra.settings import load_offline_settings
+    from fabml.cli._arguments import require_guid
+    from fabml.kit.kit import write_kit
+    from fabml.kit.options import kit_inputs
 
-    if args.ml_connection_id is not None and not GUID.match(args.ml_connection_id):
-        raise UserError(
-            f"--ml-connection-id {args.ml_connection_id!r} is not a Fabric connection ID: "
-            "expected a GUID like 11111111-2222-3333-4444-555555555555"
-        )
-    outputs = from_file(args.outputs) if args.outputs else from_plan(args.stack)
-    fabric = load_offline_settings(args.stack, read_stack_config(args.stack).values)[0].fabric
-    lake_name, ml_name = connection_names(args.stack)
-    options = KitOptions(
-        ml_connection_id=args.ml_connection_id or fabric.ml_connection_id,
-        ml_execution_type=args.ml_execution_type or fabric.ml_execution_type,
-        shortcut_name=fabric.shortcut_name,
-        predictions_shortcut_name=fabric.predictions_shortcut_name,
-        connection_name=lake_name,
-        ml_connection_name=ml_name,
-        connection_credential=fabric.connection_credential,
-        ml_connection_credential=fabric.ml_connection_credential,
-        lake_connection_path=fabric.lake_connection_path,
+    require_guid("--ml-connection-id", args.ml_connection_id, "Fabric connection ID")
+    outputs, options = kit_inputs(
+        args.stack,
+        args.outputs,
+        ml_connection_id=args.ml_connection_id,
+        ml_execution_type=args.ml_execution_type,
     )
     for path in write_kit(outputs, args.out, options):
         print(path)

@@ -11,6 +11,8 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from infra.clients.fabric import FabricClient, FabricError
+from infra.fabric.outputs import StackOutputs
+from infra.fabric.pipeline import pipeline_content
 from infra.fabric.resources import (
     ConnectionProvider,
     ConnectionRoleProvider,
@@ -18,8 +20,6 @@ from infra.fabric.resources import (
     RoleAssignmentProvider,
     ShortcutProvider,
 )
-from infra.fabric.outputs import StackOutputs
-from infra.fabric.pipeline import pipeline_content
 from tests.fabml.kit.test_kit import DEPLOYED
 from tests.infra.fabric.conftest import LAKEHOUSE, WORKSPACE, FakeFabric
 
@@ -233,7 +233,7 @@ ML_CONNECTION = {
     "subscription_id": "66666666-ffff-4fff-8fff-666666666666",
     "resource_group": "rg-fabml-dev",
     "workspace_name": "mlw-fabml-dev",
-    "access": "the principal's invoke role on the Azure ML workspace (fabric-access-invoke-endpoint)",
+    "access": "the principal's invoke role (fabric-access-invoke-endpoint)",
 }
 
 
