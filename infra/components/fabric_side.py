@@ -70,11 +70,12 @@ class FabricConfig(Section):
     )
     enabled: bool = Field(
         default=False,
-        description="Also create the Fabric side through the Fabric REST API: the ADLS Gen2 "
-        "connection, the OneLake shortcut, the principal's workspace role and the Data pipeline.",
+        description="Also create the Fabric side through the Fabric REST API: the ADLS Gen2 and "
+        "Azure ML connections, the OneLake shortcuts to the scoring data and the predictions, "
+        "the principal's workspace role and the Data pipeline.",
     )
     lakehouse_id: str | None = Field(
-        default=None, description="Lakehouse that gets the OneLake shortcut (when enabled)."
+        default=None, description="Lakehouse that gets the OneLake shortcuts (when enabled)."
     )
     shortcut_name: str = Field(
         default="heart-scoring",
@@ -96,7 +97,8 @@ class FabricConfig(Section):
         default=None,
         pattern=r"^/[A-Za-z0-9._/-]*$",
         description="The data lake connection's `path` parameter; defaults to /<container>, as "
-        "public samples write it (`/` is the whole account). Confirm with verify-pipeline.",
+        "public samples write it (`/` is the whole account). A connection made in the UI shows "
+        "Fabric's own form: `GET /v1/connections/{id}`, connectionDetails.path.",
     )
     ml_connection_id: str | None = Field(
         default=None,
