@@ -95,10 +95,11 @@ class FabricConfig(Section):
     )
     lake_connection_path: str | None = Field(
         default=None,
-        pattern=r"^/[A-Za-z0-9._/-]*$",
+        pattern=r"^(/|/?[A-Za-z0-9._-][A-Za-z0-9._/-]*)$",
         description="The data lake connection's `path` parameter; defaults to /<container>, as "
-        "public samples write it (`/` is the whole account). A connection made in the UI shows "
-        "Fabric's own form: `GET /v1/connections/{id}`, connectionDetails.path.",
+        "public samples write it (`/` is the whole account; stacks deployed before kept "
+        "`<container>`, which this keeps). A connection made in the UI shows Fabric's own form: "
+        "`GET /v1/connections/{id}`, connectionDetails.path.",
     )
     ml_connection_id: str | None = Field(
         default=None,

@@ -198,7 +198,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         )
                     self.send_json(200, page)
                 case ("POST", ["connections"]) if fake.refusal(body):
-                    self.send_json(400, _error("InvalidConnectionDetails", fake.refusal(body)))
+                    self.send_json(400, _error("InvalidConnectionDetails", str(fake.refusal(body))))
                 case ("POST", ["connections", cid, "testConnection"]):
                     if cid not in fake.connections:
                         self.send_json(404, _error("EntityNotFound", cid))

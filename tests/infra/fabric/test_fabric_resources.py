@@ -310,7 +310,7 @@ def test_connection_roles_are_granted_adopted_and_corrected(fabric: Fabric) -> N
     again = provider.create({**props, "role": "Owner"})
     assert again.id == first.id
     assert fake.connection_roles[connection][PRINCIPAL]["role"] == "Owner"
-    assert provider.read(str(first.id), dict(props)).outs["role"] == "Owner"
+    assert (provider.read(str(first.id), dict(props)).outs or {})["role"] == "Owner"
     provider.delete(str(first.id), dict(props))
     assert fake.connection_roles[connection] == {}
     assert fake.problems == []
