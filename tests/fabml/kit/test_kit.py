@@ -268,9 +268,12 @@ def test_rest_bodies_match_the_fabric_spec(outputs_file: Path) -> None:
         "https://api.fabric.microsoft.com/v1/workspaces/aaaaaaaa-0000-4000-8000-000000000005"
         "/items/aaaaaaaa-0000-4000-8000-000000000006/shortcuts"
     )
-    problems = SPEC.check("POST", url, shortcut)
-    # The kit cannot know the connection ID yet: everything else must fit the spec.
-    assert all("connectionId" in p for p in problems)
+    predictions = json.loads(files["rest/create-predictions-shortcut.json"])
+    assert predictions["target"]["adlsGen2"]["subpath"] == "/scoring/predictions"
+    for body in (shortcut, predictions):
+        problems = SPEC.check("POST", url, body)
+        # The kit cannot know the connection ID yet: everything else must fit the spec.
+        assert all("connectionId" in p for p in problems)
     item = requests.pipeline_item("p", json.loads(files["pipeline-content.json"]))
     assert SPEC.check("POST", url.split("/items", maxsplit=1)[0] + "/dataPipelines", item) == []
     assert json.loads(base64.b64decode(item["definition"]["parts"][0]["payload"]))["properties"]

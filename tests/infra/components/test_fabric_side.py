@@ -18,19 +18,14 @@ ML_CONNECTION = "77777777-7777-4777-8777-777777777777"
 SECRET = "do-not-print-me"
 
 
+def _enabled(**fabric: object) -> Plan:
+    base = {"enabled": True, "workspaceId": FABRIC_WORKSPACE_ID, "lakehouseId": LAKEHOUSE}
+    return plan_of("dev", fabric={**FABRIC, **base, **fabric}, fabricPrincipalSecret=SECRET)
+
+
 @pytest.fixture(scope="module")
 def enabled() -> Plan:
-    return plan_of(
-        "dev",
-        fabric={
-            **FABRIC,
-            "enabled": True,
-            "workspaceId": FABRIC_WORKSPACE_ID,
-            "lakehouseId": LAKEHOUSE,
-            "mlConnectionId": ML_CONNECTION,
-        },
-        fabricPrincipalSecret=SECRET,
-    )
+    return _enabled(mlConnectionId=ML_CONNECTION)
 
 
 USER = "88888888-8888-4888-8888-888888888888"
@@ -39,17 +34,9 @@ USER = "88888888-8888-4888-8888-888888888888"
 @pytest.fixture(scope="module")
 def automated() -> Plan:
     """Automation on and no mlConnectionId: the stack makes the Azure ML connection too."""
-    return plan_of(
-        "dev",
-        fabric={
-            **FABRIC,
-            "enabled": True,
-            "workspaceId": FABRIC_WORKSPACE_ID,
-            "lakehouseId": LAKEHOUSE,
-            "mlConnectionUsers": [{"objectId": USER, "type": "Group", "role": "UserWithReshare"}],
-            "connectionTestAttempts": 4,
-        },
-        fabricPrincipalSecret=SECRET,
+    return _enabled(
+        mlConnectionUsers=[{"objectId": USER, "type": "Group", "role": "UserWithReshare"}],
+        connectionTestAttempts=4,
     )
 
 
