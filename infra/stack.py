@@ -7,8 +7,6 @@ it never reads configuration itself.
 
 from __future__ import annotations
 
-import json
-
 import pulumi
 from pulumi_azure_native import authorization, resources
 
@@ -21,8 +19,6 @@ from infra.components.fabric_side.component import FabricSide
 from infra.components.model.component import RegisteredModel
 from infra.components.scoring.component import BatchScoring
 from infra.components.workspace.component import MlWorkspace
-from infra.fabric.outputs import StackOutputs
-from infra.fabric.pipeline import pipeline_content
 from infra.settings import StackSettings
 from infra.uris import job_input_uri, job_output_uri_expression
 
@@ -75,7 +71,7 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
         "scoring", settings.deployment, ctx, workspace=ml, compute=compute, model=model
     )
     datastore = FabricDatastore("datastore", settings.datastore, ctx, workspace=ml, lake=lake)
-    FabricAccess(
+    access = FabricAccess(
         "fabric-access",
         settings.access,
         ctx,
@@ -109,38 +105,24 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
         "jobComputeInstanceCount": str(settings.deployment.instance_count),
     }
     if settings.fabric.enabled:
-        outputs.update(_fabric_side(settings, ctx, lake, outputs))
-    return outputs
-
-
-def _fabric_side(
-    settings: StackSettings,
-    ctx: StackContext,
-    lake: DataLake,
-    outputs: dict[str, pulumi.Input[str]],
-) -> dict[str, pulumi.Input[str]]:
-    """The optional Fabric items, whose pipeline definition is made from the stack outputs."""
-    fabric = settings.fabric
-    content = pulumi.Output.all(**outputs).apply(
-        lambda values: json.dumps(
-            pipeline_content(
-                StackOutputs({k: str(v) for k, v in values.items()}, "stack"),
-                fabric.ml_connection_id,
-                fabric.ml_execution_type,
-            ),
-            sort_keys=True,
+        secret = settings.fabric_principal_secret
+        # The pipeline definition is made from the stack outputs (and the Azure ML connection).
+        side = FabricSide(
+            "fabric",
+            settings.fabric,
+            ctx,
+            lake=lake,
+            access=access,
+            client_secret=None
+            if secret is None
+            else pulumi.Output.secret(secret.get_secret_value()),
+            stack_outputs=dict(outputs),
         )
-    )
-    secret = settings.fabric_principal_secret
-    side = FabricSide(
-        "fabric",
-        fabric,
-        ctx,
-        lake=lake,
-        client_secret=None if secret is None else pulumi.Output.secret(secret.get_secret_value()),
-        pipeline_content=content,
-    )
-    return {
-        "fabricConnectionId": side.connection.connection_id,
-        "fabricPipelineId": side.pipeline.pipeline_id,
-    }
+        outputs.update(
+            {
+                "fabricConnectionId": side.connection.connection_id,
+                "fabricMlConnectionId": side.ml_connection_id,
+                "fabricPipelineId": side.pipeline.pipeline_id,
+            }
+        )
+    return outputs

@@ -6,6 +6,9 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from infra.components.config import GUID
+from infra.errors import UserError
+
 
 def within(low: int, high: int | None = None) -> Callable[[str], int]:
     """An integer argument from `low` to `high` (no upper bound when None)."""
@@ -47,3 +50,12 @@ def setting_range(model: Any, field: str) -> Callable[[str], int]:
         if hasattr(rule, name)
     }
     return within(bounds["ge"], bounds.get("le"))
+
+
+def require_guid(flag: str, value: str | None, what: str) -> None:
+    """Refuse, in one line, a flag value that is not a GUID (before anything is fetched)."""
+    if value is not None and not GUID.match(value):
+        raise UserError(
+            f"{flag} {value!r} is not a {what}: expected a GUID like "
+            "11111111-2222-3333-4444-555555555555"
+        )

@@ -8,18 +8,16 @@ from pathlib import Path
 
 
 def run(args: argparse.Namespace) -> int:
-    from fabml.kit.kit import KitOptions, write_kit
-    from fabml.kit.outputs import from_file, from_plan
-    from fabml.plan.stack_file import read_stack_config
-    from infra.settings import load_offline_settings
+    from fabml.cli._arguments import require_guid
+    from fabml.kit.kit import write_kit
+    from fabml.kit.options import kit_inputs
 
-    outputs = from_file(args.outputs) if args.outputs else from_plan(args.stack)
-    fabric = load_offline_settings(args.stack, read_stack_config(args.stack).values)[0].fabric
-    options = KitOptions(
-        ml_connection_id=args.ml_connection_id or fabric.ml_connection_id,
-        ml_execution_type=args.ml_execution_type or fabric.ml_execution_type,
-        shortcut_name=fabric.shortcut_name,
-        connection_name=f"fabml-{args.stack}-data-lake",
+    require_guid("--ml-connection-id", args.ml_connection_id, "Fabric connection ID")
+    outputs, options = kit_inputs(
+        args.stack,
+        args.outputs,
+        ml_connection_id=args.ml_connection_id,
+        ml_execution_type=args.ml_execution_type,
     )
     for path in write_kit(outputs, args.out, options):
         print(path)
@@ -49,7 +47,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=Path("fabric-kit"), help="output folder")
     parser.add_argument(
         "--ml-connection-id",
-        help="Fabric connection ID of the AML workspace (default: the stack's "
+        help="Fabric connection ID (a GUID) of the Azure ML connection (default: the stack's "
         "fabric.mlConnectionId)",
     )
     parser.add_argument(

@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from fabml.kit import sheet
+from fabml.kit.options import KitOptions
 from infra.fabric import dataflow, requests
 from infra.fabric.outputs import StackOutputs
 from infra.fabric.pipeline import pipeline_content
+from infra.uris import output_location
 
-
-@dataclass(frozen=True)
-class KitOptions:
-    ml_connection_id: str | None = None
-    ml_execution_type: str = "BatchEndpoint"
-    shortcut_name: str = "heart-scoring"
-    connection_name: str = "fabml-data-lake"
-    connection_id: str = "<Fabric connection ID of the data lake connection>"
-    batch_size: int = dataflow.DEFAULT_BATCH_SIZE
+__all__ = ["KitOptions", "kit_files", "write_kit"]
 
 
 def _json(value: object) -> str:
@@ -29,9 +22,12 @@ def _json(value: object) -> str:
 def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
     dfs, container = outputs["storageDfsUrl"], outputs["dataContainerName"]
     folder = outputs["jobInputUri"].split("/paths/", 1)[-1]
+    # The sheet's values are in Fabric's UI; the bodies, for the REST API, hold the secret as
+    # a placeholder.
+    signs_in = {"tenant_id": outputs["tenantId"], "client_id": outputs["servicePrincipalClientId"]}
     return {
-        "connection-sheet.md": sheet.markdown(outputs),
-        "connection-sheet.html": sheet.page(outputs),
+        "connection-sheet.md": sheet.markdown(outputs, options),
+        "connection-sheet.html": sheet.page(outputs, options),
         "pipeline-content.json": _json(
             pipeline_content(outputs, options.ml_connection_id, options.ml_execution_type)
         ),
@@ -41,14 +37,32 @@ def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
             requests.adls_connection(
                 options.connection_name,
                 dfs,
-                container,
-                "ServicePrincipal",
-                tenant_id=outputs["tenantId"],
-                client_id=outputs["servicePrincipalClientId"],
+                requests.adls_path(container, options.lake_connection_path),
+                options.connection_credential,
+                **signs_in,
+            )
+        ),
+        "rest/create-ml-connection.json": _json(
+            requests.ml_connection(
+                options.ml_connection_name,
+                outputs["subscriptionId"],
+                outputs["resourceGroupName"],
+                outputs["workspaceName"],
+                options.ml_connection_credential,
+                **signs_in,
             )
         ),
         "rest/create-shortcut.json": _json(
             requests.shortcut(options.shortcut_name, dfs, container, folder, options.connection_id)
+        ),
+        "rest/create-predictions-shortcut.json": _json(
+            requests.shortcut(
+                options.predictions_shortcut_name,
+                dfs,
+                container,
+                output_location(outputs["jobOutputUriExpression"])[0],
+                options.connection_id,
+            )
         ),
     }
 
@@ -58,6 +72,9 @@ def write_kit(outputs: StackOutputs, out_dir: Path, options: KitOptions) -> list
     for name, text in kit_files(outputs, options).items():
         path = out_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        # Whole files only: a temporary file beside it, then renamed over it.
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(text)
+        temporary.replace(path)
         written.append(path)
     return written

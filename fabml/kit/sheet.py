@@ -5,8 +5,17 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+from fabml.kit.options import KitOptions
 from infra import placeholder
 from infra.fabric.outputs import StackOutputs
+from infra.fabric.pipeline import (
+    ACTIVITY_NAME,
+    ACTIVITY_TIMEOUT,
+    ML_CONNECTION_PLACEHOLDER,
+    RETRIES,
+    RETRY_INTERVAL_SECONDS,
+)
+from infra.uris import output_location
 
 
 @dataclass(frozen=True)
@@ -16,39 +25,90 @@ class Entry:
     value: str
 
 
-SHORTCUT = "Lakehouse > Files > New shortcut > Azure Data Lake Storage Gen2"
-CONNECTION = "Pipeline > Azure Machine Learning activity > Settings > Connection > New"
+# Screens as Fabric's UI names them (Microsoft's "Use Fabric to access batch endpoints").
+LAKE_CONNECTION = (
+    "Lakehouse > Explorer > Files > More options > New shortcut > Azure Data Lake Storage Gen2 "
+    "> Connection settings"
+)
+SHORTCUTS = "New shortcut > Azure Data Lake Storage Gen2 > (folders) > Create"
+ML_CONNECTION = (
+    "Pipeline > Azure Machine Learning activity > Settings > Azure Machine Learning connection "
+    "> Browse all > Azure Machine Learning"
+)
 ACTIVITY = "Pipeline > Azure Machine Learning activity > Settings"
+GENERAL = "Pipeline > Azure Machine Learning activity > General"
+# The Authentication kind list's entries for the credentials the project supports.
+AUTHENTICATION_KIND = {
+    "ServicePrincipal": "Service principal",
+    "WorkspaceIdentity": "Workspace identity",
+}
+SECRET = "the principal's client secret (fabml:fabricPrincipalSecret; not written here)"
 
 
-def entries(outputs: StackOutputs) -> list[Entry]:
+def _sign_in(screen: str, credential: str, outputs: StackOutputs) -> list[Entry]:
+    entries = [Entry(screen, "Authentication kind", AUTHENTICATION_KIND[credential])]
+    if credential == "ServicePrincipal":
+        entries += [
+            Entry(screen, "Tenant ID", outputs.shown("tenantId")),
+            Entry(screen, "Service principal client ID", outputs.shown("servicePrincipalClientId")),
+            Entry(screen, "Service principal Key", SECRET),
+        ]
+    return entries
+
+
+def _ml_connection_id(options: KitOptions) -> str:
+    if options.ml_connection_id:
+        return options.ml_connection_id
+    return (
+        f"pipeline-content.json holds {ML_CONNECTION_PLACEHOLDER}: replace it with this "
+        "connection's ID (Settings > Manage connections and gateways > the connection > "
+        "Settings > Connection ID), or run `fabml fabric --ml-connection-id <ID>` again"
+    )
+
+
+def entries(outputs: StackOutputs, options: KitOptions) -> list[Entry]:
     o = outputs.shown
     container = outputs["dataContainerName"]
+    input_folder = outputs["jobInputUri"].split("/paths/", 1)[-1]
+    output_folder, output_file = output_location(outputs["jobOutputUriExpression"])
+    inputs = f"{ACTIVITY} > Job inputs > input_data"
+    job_outputs = f"{ACTIVITY} > Job outputs > output_data"
+    settings = f"{ACTIVITY} > Job settings"
     return [
-        Entry(SHORTCUT, "URL", o("storageDfsUrl")),
-        Entry(SHORTCUT, "Authentication kind", "Service principal (or Workspace identity)"),
-        Entry(SHORTCUT, "Tenant ID", o("tenantId")),
-        Entry(SHORTCUT, "Service principal client ID", o("servicePrincipalClientId")),
-        Entry(SHORTCUT, "Folder to point at", f"{container} (and a folder below it)"),
-        Entry(CONNECTION, "Subscription ID", o("subscriptionId")),
-        Entry(CONNECTION, "Resource group name", o("resourceGroupName")),
-        Entry(CONNECTION, "Workspace name", o("workspaceName")),
-        Entry(CONNECTION, "Authentication kind", "Service principal"),
-        Entry(CONNECTION, "Tenant ID", o("tenantId")),
-        Entry(CONNECTION, "Service principal client ID", o("servicePrincipalClientId")),
-        Entry(CONNECTION, "Service principal key", "the principal's client secret (not here)"),
+        Entry(LAKE_CONNECTION, "URL", o("storageDfsUrl")),
+        Entry(LAKE_CONNECTION, "Connection", "Create new connection"),
+        Entry(LAKE_CONNECTION, "Connection name", options.connection_name),
+        *_sign_in(LAKE_CONNECTION, options.connection_credential, outputs),
+        Entry(SHORTCUTS, "Folder for the scoring data", f"{container} > {input_folder}"),
+        Entry(SHORTCUTS, "Its shortcut name", options.shortcut_name),
+        Entry(SHORTCUTS, "Folder for the predictions", f"{container} > {output_folder}"),
+        Entry(SHORTCUTS, "Its shortcut name", options.predictions_shortcut_name),
+        Entry(
+            SHORTCUTS,
+            "Lakehouse path of a run's output",
+            f"Files/{options.predictions_shortcut_name}/<pipeline run ID>/{output_file}",
+        ),
+        Entry(ML_CONNECTION, "Subscription ID", o("subscriptionId")),
+        Entry(ML_CONNECTION, "Resource group name", o("resourceGroupName")),
+        Entry(ML_CONNECTION, "Workspace name", o("workspaceName")),
+        Entry(ML_CONNECTION, "Connection", "Create new connection"),
+        Entry(ML_CONNECTION, "Connection name", options.ml_connection_name),
+        *_sign_in(ML_CONNECTION, options.ml_connection_credential, outputs),
+        Entry(ML_CONNECTION, "Connection ID", _ml_connection_id(options)),
+        Entry(ACTIVITY, "Azure Machine Learning connection", options.ml_connection_name),
+        Entry(ACTIVITY, "Endpoint type", "Batch endpoint"),
         Entry(ACTIVITY, "Batch endpoint", o("batchEndpointName")),
         Entry(ACTIVITY, "Batch deployment", o("batchDeploymentName")),
-        Entry(f"{ACTIVITY} > Job inputs > input_data", "JobInputType", "UriFolder"),
-        Entry(f"{ACTIVITY} > Job inputs > input_data", "Uri", o("jobInputUri")),
-        Entry(f"{ACTIVITY} > Job outputs > output_data", "JobOutputType", "UriFile"),
-        Entry(
-            f"{ACTIVITY} > Job outputs > output_data",
-            "Uri (Add dynamic content)",
-            o("jobOutputUriExpression"),
-        ),
-        Entry(f"{ACTIVITY} > Job settings", "MiniBatchSize", o("jobMiniBatchSize")),
-        Entry(f"{ACTIVITY} > Job settings", "ComputeInstanceCount", o("jobComputeInstanceCount")),
+        Entry(inputs, "JobInputType", "UriFolder"),
+        Entry(inputs, "Uri", o("jobInputUri")),
+        Entry(job_outputs, "JobOutputType", "UriFile"),
+        Entry(job_outputs, "Uri (Add dynamic content)", o("jobOutputUriExpression")),
+        Entry(settings, "MiniBatchSize", o("jobMiniBatchSize")),
+        Entry(settings, "ComputeInstanceCount", o("jobComputeInstanceCount")),
+        Entry(GENERAL, "Name", ACTIVITY_NAME),
+        Entry(GENERAL, "Timeout", ACTIVITY_TIMEOUT),
+        Entry(GENERAL, "Retry", str(RETRIES)),
+        Entry(GENERAL, "Retry interval (sec)", str(RETRY_INTERVAL_SECONDS)),
     ]
 
 
@@ -67,10 +127,10 @@ def _intro(outputs: StackOutputs) -> str:
     return f"Values from {outputs.source}; the datastore is `{outputs['datastoreName']}`.{note}"
 
 
-def markdown(outputs: StackOutputs) -> str:
+def markdown(outputs: StackOutputs, options: KitOptions) -> str:
     lines = ["# Fabric connection sheet", "", _intro(outputs), ""]
     screen = None
-    for entry in entries(outputs):
+    for entry in entries(outputs, options):
         if entry.screen != screen:
             screen = entry.screen
             lines += ["", f"## {screen}", "", "| field | value |", "|---|---|"]
@@ -78,10 +138,10 @@ def markdown(outputs: StackOutputs) -> str:
     return "\n".join(lines) + "\n"
 
 
-def page(outputs: StackOutputs) -> str:
+def page(outputs: StackOutputs, options: KitOptions) -> str:
     rows = []
     screen = None
-    for entry in entries(outputs):
+    for entry in entries(outputs, options):
         if entry.screen != screen:
             screen = entry.screen
             rows.append(f'<tr><th colspan="2">{html.escape(screen)}</th></tr>')

@@ -6,7 +6,17 @@ from typing import Any
 
 from infra.fabric.outputs import StackOutputs
 
-ML_CONNECTION_PLACEHOLDER = "<Fabric connection ID of the Azure ML workspace>"
+# What the kit's pipeline names until the connection's ID is known: plainly not an ID, and
+# what the sheet tells the reader to replace (or `fabml fabric --ml-connection-id`).
+ML_CONNECTION_PLACEHOLDER = "REPLACE-WITH-AZURE-ML-CONNECTION-ID"
+ACTIVITY_NAME = "Score with the batch endpoint"
+ACTIVITY_TYPE = "AzureMLExecutePipeline"
+# No retries: a retry keeps pipeline().RunId, so it would write to the output of the attempt
+# it retries, which a batch job refuses (README, "Retries"). Rerun the pipeline instead.
+RETRIES = 0
+RETRY_INTERVAL_SECONDS = 120
+# A batch job on a cold cluster takes minutes to start; give up after two hours rather than hang.
+ACTIVITY_TIMEOUT = "0.02:00:00"
 
 
 def pipeline_content(
@@ -17,15 +27,13 @@ def pipeline_content(
             "description": "Scores the lakehouse's heart data with the Azure ML batch endpoint.",
             "activities": [
                 {
-                    "name": "Score with the batch endpoint",
-                    "type": "AzureMLExecutePipeline",
+                    "name": ACTIVITY_NAME,
+                    "type": ACTIVITY_TYPE,
                     "dependsOn": [],
-                    # A batch job on a cold cluster takes minutes to start; retry once for a
-                    # lost node, and give up after two hours rather than hang.
                     "policy": {
-                        "timeout": "0.02:00:00",
-                        "retry": 1,
-                        "retryIntervalInSeconds": 120,
+                        "timeout": ACTIVITY_TIMEOUT,
+                        "retry": RETRIES,
+                        "retryIntervalInSeconds": RETRY_INTERVAL_SECONDS,
                         "secureOutput": False,
                         "secureInput": False,
                     },

@@ -12,21 +12,39 @@ import json
 from typing import Any
 from urllib.parse import urlparse
 
-# Fabric's connection type and creation method for ADLS Gen2 (ListSupportedConnectionTypes).
+# Fabric's connection types, creation methods and parameter names, checked against
+# `supportedConnectionTypes` before each create (infra/fabric/connection_types.py). The Azure ML
+# ones are not published: the check lists what Fabric offers if they differ (README).
 ADLS_CONNECTION_TYPE = "AzureDataLakeStorage"
+ADLS_PARAMETERS = ("server", "path")
+ML_CONNECTION_TYPE = "AzureMachineLearning"
+ML_PARAMETERS = ("subscriptionId", "resourceGroupName", "workspaceName")
 SECRET_PLACEHOLDER = "<client secret: never written to files>"
 
 
-def adls_connection(
+def connection_names(stack: str) -> tuple[str, str]:
+    """Display names of the stack's data lake and Azure ML connections (the automation adopts
+    a connection of that name; the sheet tells a clicking user to use them)."""
+    return f"fabml-{stack}-data-lake", f"fabml-{stack}-azureml"
+
+
+def adls_path(container: str, path: str | None = None) -> str:
+    """The ADLS connection's `path`: the setting, or the container as public samples write it."""
+    return path or f"/{container}"
+
+
+def cloud_connection(
     display_name: str,
-    dfs_url: str,
-    container: str,
+    type_name: str,
+    parameters: dict[str, str],
     credential: str,
     *,
     tenant_id: str | None = None,
     client_id: str | None = None,
     client_secret: str | None = None,
+    skip_test: bool = False,
 ) -> dict[str, Any]:
+    """A CreateCloudConnectionRequest whose creation method is named like its type."""
     if credential == "ServicePrincipal":
         credentials: dict[str, Any] = {
             "credentialType": "ServicePrincipal",
@@ -40,21 +58,56 @@ def adls_connection(
         "connectivityType": "ShareableCloud",
         "displayName": display_name,
         "connectionDetails": {
-            "type": ADLS_CONNECTION_TYPE,
-            "creationMethod": ADLS_CONNECTION_TYPE,
+            "type": type_name,
+            "creationMethod": type_name,
             "parameters": [
-                {"dataType": "Text", "name": "server", "value": dfs_url.rstrip("/")},
-                {"dataType": "Text", "name": "path", "value": container},
+                {"dataType": "Text", "name": name, "value": value}
+                for name, value in parameters.items()
             ],
         },
         "privacyLevel": "Organizational",
         "credentialDetails": {
             "singleSignOnType": "None",
             "connectionEncryption": "NotEncrypted",
-            "skipTestConnection": False,
+            "skipTestConnection": skip_test,
             "credentials": credentials,
         },
     }
+
+
+def adls_connection(
+    display_name: str,
+    dfs_url: str,
+    path: str,
+    credential: str,
+    **credentials: Any,
+) -> dict[str, Any]:
+    server, folder = ADLS_PARAMETERS
+    return cloud_connection(
+        display_name,
+        ADLS_CONNECTION_TYPE,
+        {server: dfs_url.rstrip("/"), folder: path},
+        credential,
+        **credentials,
+    )
+
+
+def ml_connection(
+    display_name: str,
+    subscription_id: str,
+    resource_group: str,
+    workspace_name: str,
+    credential: str,
+    **credentials: Any,
+) -> dict[str, Any]:
+    values = (subscription_id, resource_group, workspace_name)
+    return cloud_connection(
+        display_name,
+        ML_CONNECTION_TYPE,
+        dict(zip(ML_PARAMETERS, values, strict=True)),
+        credential,
+        **credentials,
+    )
 
 
 def shortcut(name: str, dfs_url: str, container: str, folder: str, connection_id: str) -> dict:
@@ -73,8 +126,11 @@ def shortcut(name: str, dfs_url: str, container: str, folder: str, connection_id
     }
 
 
-def role_assignment(principal_id: str, role: str) -> dict[str, Any]:
-    return {"principal": {"id": principal_id, "type": "ServicePrincipal"}, "role": role}
+def role_assignment(
+    principal_id: str, role: str, principal_type: str = "ServicePrincipal"
+) -> dict[str, Any]:
+    """A workspace or connection role assignment (the same shape for both)."""
+    return {"principal": {"id": principal_id, "type": principal_type}, "role": role}
 
 
 def pipeline_item(display_name: str, content: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,8 @@ of failing, and keeps no module state, since the engine pickles providers into t
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -20,8 +22,9 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from infra.clients.fabric import FABRIC_API, FabricClient
+from infra.clients.fabric import FABRIC_API, FabricClient, FabricError
 from infra.fabric import requests
+from infra.fabric.connection_types import check_connection_type
 
 SHORTCUT_FOLDER = "Files"
 
@@ -44,21 +47,68 @@ class _FabricProvider(ResourceProvider):
 
 
 class ConnectionProvider(_FabricProvider):
-    replace_on = ("display_name", "dfs_url", "container", "credential")
+    """A shareable cloud connection: the data lake's (`kind` adls, the default of stacks
+    deployed before there were two) or the Azure ML workspace's (`kind` azureml).
 
-    def _body(self, props: dict[str, Any]) -> dict[str, Any]:
+    Before creating, Fabric is asked whether it offers the type, creation method, parameters
+    and credential (infra/fabric/connection_types.py); the connection is created without
+    Fabric's own test where the type allows it, since the principal's Azure role assignments
+    take minutes to reach the data plane, then tested with bounded, spaced attempts.
+    """
+
+    replace_on = (
+        "kind",
+        "display_name",
+        "dfs_url",
+        "container",
+        "path",
+        "subscription_id",
+        "resource_group",
+        "workspace_name",
+        "credential",
+    )
+
+    def __init__(
+        self, client: FabricClient | None = None, sleep: Callable[[float], None] | None = None
+    ) -> None:
+        super().__init__(client)
+        self._sleep = sleep
+
+    def _body(self, props: dict[str, Any], skip_test: bool = False) -> dict[str, Any]:
+        credentials = {
+            "tenant_id": props.get("tenant_id"),
+            "client_id": props.get("client_id"),
+            "client_secret": props.get("client_secret"),
+            "skip_test": skip_test,
+        }
+        if props.get("kind", "adls") == "azureml":
+            return requests.ml_connection(
+                props["display_name"],
+                props["subscription_id"],
+                props["resource_group"],
+                props["workspace_name"],
+                props["credential"],
+                **credentials,
+            )
         return requests.adls_connection(
             props["display_name"],
             props["dfs_url"],
-            props["container"],
+            requests.adls_path(props["container"], props.get("path")),
             props["credential"],
-            tenant_id=props.get("tenant_id"),
-            client_id=props.get("client_id"),
-            client_secret=props.get("client_secret"),
+            **credentials,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         fabric = self.client(props)
+        details = self._body(props)["connectionDetails"]
+        offered = check_connection_type(
+            fabric,
+            details["type"],
+            details["creationMethod"],
+            [p["name"] for p in details["parameters"]],
+            props["credential"],
+            None,
+        )
         existing = next(
             (
                 c
@@ -70,7 +120,9 @@ class ConnectionProvider(_FabricProvider):
         if existing is not None:
             connection_id = existing["id"]
         else:
-            connection_id = fabric.call("POST", "/connections", self._body(props)).body["id"]
+            body = self._body(props, skip_test=offered.skip_test)
+            connection_id = fabric.call("POST", "/connections", body).body["id"]
+        self._test(fabric, connection_id, props)
         return CreateResult(id_=connection_id, outs={**props, "connection_id": connection_id})
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -79,8 +131,37 @@ class ConnectionProvider(_FabricProvider):
             "connectivityType": body["connectivityType"],
             "credentialDetails": body["credentialDetails"],
         }
-        self.client(news).call("PATCH", f"/connections/{id_}", patch)
+        fabric = self.client(news)
+        fabric.call("PATCH", f"/connections/{id_}", patch)
+        self._test(fabric, id_, news)
         return UpdateResult(outs={**news, "connection_id": id_})
+
+    def _test(self, fabric: FabricClient, connection_id: str, props: dict[str, Any]) -> None:
+        """Test until Online, `test_attempts` times `test_interval_seconds` apart."""
+        attempts = max(int(props.get("test_attempts") or 1), 1)
+        interval = float(props.get("test_interval_seconds") or 0)
+        sleep = getattr(self, "_sleep", None) or time.sleep  # unpickled from old state: no _sleep
+        seen = ""
+        for attempt in range(attempts):
+            if attempt:
+                sleep(interval)
+            try:
+                answer = fabric.call("POST", f"/connections/{connection_id}/testConnection").body
+            except FabricError as error:  # e.g. IncorrectCredentials while a role propagates
+                seen = str(error)
+                continue
+            answer = answer or {}
+            if answer.get("status") == "Online":
+                return
+            errors = answer.get("errors") or []
+            seen = "; ".join(f"{e.get('errorCode')}: {e.get('message')}" for e in errors)
+            seen = f"{answer.get('status')}" + (f" ({seen})" if seen else "")
+        raise FabricError(
+            f"connection {props['display_name']} ({connection_id}) is not Online after "
+            f"{attempts} test(s) {interval:.0f} s apart: {seen}. Check "
+            f"{props.get('access') or 'the credential'}"
+            " (Azure role assignments can take minutes to apply; `pulumi up` again tests again)"
+        )
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         response = self.client(props).call("GET", f"/connections/{id_}", ok_404=True)
@@ -129,11 +210,17 @@ class ShortcutProvider(_FabricProvider):
 
 
 class RoleAssignmentProvider(_FabricProvider):
+    """A principal's Fabric workspace role; adopts and corrects an assignment the principal
+    already has."""
+
     replace_on = ("workspace_id", "principal_id")
+
+    def _path(self, props: dict[str, Any]) -> str:
+        return f"/workspaces/{props['workspace_id']}/roleAssignments"
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         fabric = self.client(props)
-        path = f"/workspaces/{props['workspace_id']}/roleAssignments"
+        path = self._path(props)
         existing = next(
             (
                 a
@@ -143,7 +230,11 @@ class RoleAssignmentProvider(_FabricProvider):
             None,
         )
         if existing is None:
-            body = requests.role_assignment(props["principal_id"], props["role"])
+            body = requests.role_assignment(
+                props["principal_id"],
+                props["role"],
+                props.get("principal_type", "ServicePrincipal"),
+            )
             assignment_id = fabric.call("POST", path, body).body["id"]
         else:
             assignment_id = existing["id"]
@@ -152,20 +243,27 @@ class RoleAssignmentProvider(_FabricProvider):
         return CreateResult(id_=assignment_id, outs=dict(props))
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        path = f"/workspaces/{news['workspace_id']}/roleAssignments/{id_}"
-        self.client(news).call("PATCH", path, {"role": news["role"]})
+        self.client(news).call("PATCH", f"{self._path(news)}/{id_}", {"role": news["role"]})
         return UpdateResult(outs=dict(news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        path = f"/workspaces/{props['workspace_id']}/roleAssignments/{id_}"
-        response = self.client(props).call("GET", path, ok_404=True)
+        response = self.client(props).call("GET", f"{self._path(props)}/{id_}", ok_404=True)
         if response.status == 404:
             return ReadResult(id_="", outs=props)
         return ReadResult(id_=id_, outs={**props, "role": response.body.get("role")})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        path = f"/workspaces/{props['workspace_id']}/roleAssignments/{id_}"
-        self.client(props).call("DELETE", path, ok_404=True)
+        self.client(props).call("DELETE", f"{self._path(props)}/{id_}", ok_404=True)
+
+
+class ConnectionRoleProvider(RoleAssignmentProvider):
+    """A principal's role on a connection (Owner, User or UserWithReshare): the same calls
+    under `/connections/{id}/roleAssignments`."""
+
+    replace_on = ("connection_id", "principal_id", "principal_type")
+
+    def _path(self, props: dict[str, Any]) -> str:
+        return f"/connections/{props['connection_id']}/roleAssignments"
 
 
 class PipelineProvider(_FabricProvider):
@@ -224,6 +322,11 @@ class FabricConnection(Resource, module="fabric", name="Connection"):
 class OneLakeShortcut(Resource, module="fabric", name="Shortcut"):
     def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
         super().__init__(ShortcutProvider(), name, props, opts)
+
+
+class ConnectionRoleAssignment(Resource, module="fabric", name="ConnectionRoleAssignment"):
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+        super().__init__(ConnectionRoleProvider(), name, props, opts)
 
 
 class WorkspaceRoleAssignment(Resource, module="fabric", name="WorkspaceRoleAssignment"):

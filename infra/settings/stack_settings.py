@@ -133,6 +133,33 @@ class StackSettings(BaseSettings):
         return tags
 
 
+def _fabric_automation_problems(settings: StackSettings) -> list[str]:
+    fabric = settings.fabric
+    if not fabric.enabled:
+        return []
+    problems = [
+        f"fabml:fabric.{key} is required when fabml:fabric.enabled is true"
+        for key, value in (
+            ("workspaceId", fabric.workspace_id),
+            ("lakehouseId", fabric.lakehouse_id),
+        )
+        if value is None
+    ]
+    # The Azure ML connection is made (and signs in) only without an adopted one.
+    credentials = {"connectionCredential": fabric.connection_credential}
+    if fabric.ml_connection_id is None:
+        credentials["mlConnectionCredential"] = fabric.ml_connection_credential
+    signing_in = [key for key, value in credentials.items() if value == "ServicePrincipal"]
+    if signing_in and settings.fabric_principal_secret is None:
+        problems.append(
+            "fabml:fabricPrincipalSecret is required for a ServicePrincipal connection: "
+            "`pulumi config set --secret fabml:fabricPrincipalSecret <secret>`, or set "
+            + " and ".join(f"fabml:fabric.{key}" for key in signing_in)
+            + " to WorkspaceIdentity"
+        )
+    return problems
+
+
 def _contradictions(settings: StackSettings) -> list[str]:
     """One line per contradiction, naming the keys involved and the way out."""
     problems: list[str] = []
@@ -161,24 +188,7 @@ def _contradictions(settings: StackSettings) -> list[str]:
             f"fabml:compute.maxNodes is {settings.compute.max_nodes}: a job cannot use more "
             "nodes than the cluster has"
         )
-    fabric = settings.fabric
-    if fabric.enabled:
-        for key, value in (
-            ("workspaceId", fabric.workspace_id),
-            ("lakehouseId", fabric.lakehouse_id),
-            ("mlConnectionId", fabric.ml_connection_id),
-        ):
-            if value is None:
-                problems.append(f"fabml:fabric.{key} is required when fabml:fabric.enabled is true")
-        if (
-            fabric.connection_credential == "ServicePrincipal"
-            and settings.fabric_principal_secret is None
-        ):
-            problems.append(
-                "fabml:fabricPrincipalSecret is required for a ServicePrincipal connection: "
-                "`pulumi config set --secret fabml:fabricPrincipalSecret <secret>`, or use "
-                "fabml:fabric.connectionCredential WorkspaceIdentity"
-            )
+    problems += _fabric_automation_problems(settings)
     if settings.environment == "sandbox" and settings.expires_on is None:
         problems.append(
             "fabml:expiresOn is required for sandbox stacks (YYYY-MM-DD): the reaper destroys "

@@ -195,6 +195,16 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
         "fabml:fabricPrincipalSecret is required",
         "--secret",
     ),
+    (
+        # Without mlConnectionId the Azure ML connection is created, and signs in too.
+        {
+            "fabric": BASE["fabml:fabric"][:-1] + ', "enabled": true, "workspaceId": "%s", '
+            '"lakehouseId": "%s", "connectionCredential": "WorkspaceIdentity"}'
+            % ((FABRIC["principalObjectId"],) * 2)
+        },
+        "fabml:fabricPrincipalSecret is required",
+        "fabml:fabric.mlConnectionCredential to WorkspaceIdentity",
+    ),
 ]
 
 

@@ -49,8 +49,10 @@ class FabricAccess(pulumi.ComponentResource):
         else:
             invoke_role_id = ctx.role_definition_id(AZUREML_DATA_SCIENTIST)
 
+        # Named in the Fabric connections' test failures: the grants they wait on.
+        self.invoke_name, self.data_name = f"{name}-invoke-endpoint", f"{name}-data-lake-access"
         self.invoke = grant(
-            f"{name}-invoke-endpoint",
+            self.invoke_name,
             scope=workspace.workspace.id,
             principal_id=principal_object_id,
             role_definition_id=invoke_role_id,
@@ -59,7 +61,7 @@ class FabricAccess(pulumi.ComponentResource):
         )
         # With a credential-less datastore, the caller's identity reads inputs and writes outputs.
         self.data = grant(
-            f"{name}-data-lake-access",
+            self.data_name,
             scope=lake.account.id,
             principal_id=principal_object_id,
             role_definition_id=ctx.role_definition_id(STORAGE_DATA_ROLES[config.data_role]),

@@ -8,6 +8,22 @@ from pydantic import Field, field_validator
 
 from infra.components.config import Section, guid
 
+Credential = Literal["ServicePrincipal", "WorkspaceIdentity"]
+
+
+class ConnectionUser(Section):
+    """One entry of `fabml:fabric.mlConnectionUsers`: who runs or edits the pipeline."""
+
+    object_id: str = Field(description="Entra object ID of the user, group or principal.")
+    type: Literal["User", "Group", "ServicePrincipal"] = Field(
+        default="User", description="What the object ID names."
+    )
+    role: Literal["User", "UserWithReshare", "Owner"] = Field(
+        default="User", description="Its role on the Azure ML connection."
+    )
+
+    _check_guids = field_validator("object_id")(guid)
+
 
 class FabricConfig(Section):
     """`fabml:fabric`: Fabric's principal and workspace, and the optional Fabric items."""
@@ -36,33 +52,70 @@ class FabricConfig(Section):
     )
     enabled: bool = Field(
         default=False,
-        description="Also create the Fabric side through the Fabric REST API: the ADLS Gen2 "
-        "connection, the OneLake shortcut, the principal's workspace role and the Data pipeline.",
+        description="Also create the Fabric side through the Fabric REST API: the ADLS Gen2 and "
+        "Azure ML connections, the OneLake shortcuts to the scoring data and the predictions, "
+        "the principal's workspace role and the Data pipeline.",
     )
     lakehouse_id: str | None = Field(
-        default=None, description="Lakehouse that gets the OneLake shortcut (when enabled)."
+        default=None, description="Lakehouse that gets the OneLake shortcuts (when enabled)."
     )
     shortcut_name: str = Field(
         default="heart-scoring",
         pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,99}$",
         description="Name of the OneLake shortcut under the lakehouse's Files.",
     )
-    connection_credential: Literal["ServicePrincipal", "WorkspaceIdentity"] = Field(
+    predictions_shortcut_name: str = Field(
+        default="heart-predictions",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,99}$",
+        description="Name of the OneLake shortcut to the predictions folder (each run's output "
+        "is Files/<this>/<run ID>/<output file>).",
+    )
+    connection_credential: Credential = Field(
         default="ServicePrincipal",
         description="How the Fabric connection to the data lake signs in: the service principal "
         "(needs fabml:fabricPrincipalSecret) or the Fabric workspace identity.",
     )
+    lake_connection_path: str | None = Field(
+        default=None,
+        pattern=r"^(/|/?[A-Za-z0-9._-][A-Za-z0-9._/-]*)$",
+        description="The data lake connection's `path` parameter; defaults to /<container>, as "
+        "public samples write it (`/` is the whole account; stacks deployed before kept "
+        "`<container>`, which this keeps). A connection made in the UI shows Fabric's own form: "
+        "`GET /v1/connections/{id}`, connectionDetails.path.",
+    )
     ml_connection_id: str | None = Field(
         default=None,
-        description="Fabric connection ID of the Azure ML workspace, which the pipeline's Azure "
-        "ML activity names (create it once in Fabric; required when enabled).",
+        description="Fabric connection ID of an existing Azure ML connection to adopt; without "
+        "it the automation creates one.",
+    )
+    ml_connection_credential: Credential = Field(
+        default="ServicePrincipal",
+        description="How the Azure ML connection the automation creates signs in: the service "
+        "principal (which holds the invoke role; needs fabml:fabricPrincipalSecret) or the "
+        "Fabric workspace identity (grant it the invoke role yourself).",
+    )
+    ml_connection_users: tuple[ConnectionUser, ...] = Field(
+        default=(),
+        description="Who runs or edits the pipeline, as a list of {objectId, type "
+        "(User|Group|ServicePrincipal), role (User|UserWithReshare|Owner)}: each gets that role "
+        "on the Azure ML connection.",
+    )
+    connection_test_attempts: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Times each new connection is tested (testConnection) before the deployment "
+        "fails; role assignments take minutes to apply.",
+    )
+    connection_test_interval_seconds: int = Field(
+        default=30, ge=0, le=600, description="Seconds between those tests."
     )
     ml_execution_type: str = Field(
         default="BatchEndpoint",
         pattern=r"^[A-Za-z]+$",
         description="The Azure ML activity's typeProperties.mlExecutionType for batch endpoints. "
-        "The literal is not published: confirm it with getDefinition on a pipeline built in the "
-        "Fabric UI (see README).",
+        "The literal is not published: confirm it with `fabml verify-pipeline` on a pipeline "
+        "built in the Fabric UI (see README).",
     )
     pipeline_name: str = Field(
         default="score-heart-batch",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fabml.cli.main import main
+from fabml.kit import sheet
 from fabml.kit.kit import KitOptions, kit_files
 from fabml.kit.outputs import OutputsError, from_file, from_plan
 from fabml.plan.render import output_display, render_text
@@ -18,6 +20,7 @@ from fabml.plan.runner import plan_stack
 from infra import placeholder
 from infra.catalog import OUTPUT_NAMES
 from infra.fabric import requests
+from infra.fabric.pipeline import ML_CONNECTION_PLACEHOLDER
 from tests.fabric_spec import FabricSpec
 from tests.node_tools import NODE, NODE_MODULES, node_module
 
@@ -77,7 +80,9 @@ def test_kit_from_deployed_outputs(outputs_file: Path, tmp_path: Path) -> None:
         "dataflow-score.pq",
         "dataflow-invoke.pq",
         "rest/create-connection.json",
+        "rest/create-ml-connection.json",
         "rest/create-shortcut.json",
+        "rest/create-predictions-shortcut.json",
     }
     sheet = (out / "connection-sheet.md").read_text()
     for name in OUTPUT_NAMES:
@@ -105,13 +110,156 @@ def test_pipeline_definition_runs_the_batch_endpoint(outputs_file: Path) -> None
     assert output["Uri"] == {"value": DEPLOYED["jobOutputUriExpression"], "type": "Expression"}
     assert props["jobSettings"] == {"MiniBatchSize": "2", "ComputeInstanceCount": "1"}
     assert activity["policy"]["timeout"] == "0.02:00:00"
-    assert activity["policy"]["retry"] == 1
+
+
+def test_no_two_attempts_share_an_output(outputs_file: Path) -> None:
+    # A retry keeps pipeline().RunId: with retries, a second attempt would write where the
+    # first did. One attempt per run, and every run's output path holds its own run ID.
+    files = kit_files(from_file(outputs_file), KitOptions())
+    [activity] = json.loads(files["pipeline-content.json"])["properties"]["activities"]
+    assert activity["policy"]["retry"] == 0
+    uri = activity["typeProperties"]["jobOutputs"]["output_data"]["Uri"]
+    assert uri["type"] == "Expression"
+    assert "pipeline().RunId" in uri["value"]
+
+
+def test_without_a_connection_id_the_pipeline_names_a_clear_placeholder(
+    outputs_file: Path,
+) -> None:
+    files = kit_files(from_file(outputs_file), KitOptions())
+    [activity] = json.loads(files["pipeline-content.json"])["properties"]["activities"]
+    assert activity["externalReferences"] == {"connection": ML_CONNECTION_PLACEHOLDER}
+    # The sheet says what to put there, and how.
+    for name in ("connection-sheet.md", "connection-sheet.html"):
+        assert f"holds {ML_CONNECTION_PLACEHOLDER}: replace it with this connection" in files[name]
+        assert "fabml fabric --ml-connection-id" in files[name]
+
+
+def test_a_connection_id_that_is_not_a_guid_is_refused(
+    outputs_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["fabric", "--outputs", str(outputs_file), "--out", str(tmp_path / "kit")]
+    assert main([*args, "--ml-connection-id", "my-connection"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--ml-connection-id 'my-connection' is not a Fabric connection ID" in err
+    assert not (tmp_path / "kit").exists()
+
+
+SHEET_FIELDS = {
+    sheet.LAKE_CONNECTION: {
+        "URL": "https://stfabmldldev377378.dfs.core.windows.net/",
+        "Connection": "Create new connection",
+        "Connection name": "fabml-dev-data-lake",
+        "Authentication kind": "Service principal",
+        "Tenant ID": DEPLOYED["tenantId"],
+        "Service principal client ID": DEPLOYED["servicePrincipalClientId"],
+        "Service principal Key": sheet.SECRET,
+    },
+    sheet.SHORTCUTS: {
+        "Folder for the scoring data": "scoring > heart-unlabeled",
+        "Folder for the predictions": "scoring > predictions",
+        "Lakehouse path of a run's output": "Files/heart-predictions/<pipeline run ID>/"
+        "predictions.csv",
+    },
+    sheet.ML_CONNECTION: {
+        "Subscription ID": DEPLOYED["subscriptionId"],
+        "Resource group name": DEPLOYED["resourceGroupName"],
+        "Workspace name": DEPLOYED["workspaceName"],
+        "Connection": "Create new connection",
+        "Connection name": "fabml-dev-azureml",
+        "Authentication kind": "Service principal",
+        "Tenant ID": DEPLOYED["tenantId"],
+        "Service principal client ID": DEPLOYED["servicePrincipalClientId"],
+        "Service principal Key": sheet.SECRET,
+        "Connection ID": "aaaaaaaa-0000-4000-8000-000000000009",
+    },
+    sheet.ACTIVITY: {
+        "Azure Machine Learning connection": "fabml-dev-azureml",
+        "Endpoint type": "Batch endpoint",
+        "Batch endpoint": DEPLOYED["batchEndpointName"],
+        "Batch deployment": DEPLOYED["batchDeploymentName"],
+    },
+    f"{sheet.ACTIVITY} > Job inputs > input_data": {
+        "JobInputType": "UriFolder",
+        "Uri": DEPLOYED["jobInputUri"],
+    },
+    f"{sheet.ACTIVITY} > Job outputs > output_data": {
+        "JobOutputType": "UriFile",
+        "Uri (Add dynamic content)": DEPLOYED["jobOutputUriExpression"],
+    },
+    f"{sheet.ACTIVITY} > Job settings": {"MiniBatchSize": "2", "ComputeInstanceCount": "1"},
+    sheet.GENERAL: {
+        "Name": "Score with the batch endpoint",
+        "Timeout": "0.02:00:00",
+        "Retry": "0",
+        "Retry interval (sec)": "120",
+    },
+}
+
+
+def _rows(text: str, html_page: bool) -> set[tuple[str, str, str]]:
+    """(screen, field, value) of every row of the sheet, read back from the md or html."""
+    rows, screen = set(), ""
+    if html_page:
+        for match in re.finditer(
+            r'<tr><th colspan="2">(.*?)</th></tr>|<tr><td>(.*?)</td><td><code>(.*?)</code>', text
+        ):
+            if match[1]:
+                screen = html.unescape(match[1])
+            else:
+                rows.add((screen, html.unescape(match[2]), html.unescape(match[3])))
+        return rows
+    for line in text.splitlines():
+        if line.startswith("## "):
+            screen = line[3:]
+        elif line.startswith("| ") and not line.startswith("| field"):
+            field, value = line[2:-2].split(" | ", 1)
+            rows.add((screen, field, value.strip("`")))
+    return rows
+
+
+@pytest.mark.parametrize("name", ["connection-sheet.md", "connection-sheet.html"])
+def test_the_sheet_holds_every_field_of_both_connections_and_the_activity(
+    outputs_file: Path, name: str
+) -> None:
+    options = KitOptions(
+        ml_connection_id="aaaaaaaa-0000-4000-8000-000000000009",
+        connection_name="fabml-dev-data-lake",
+        ml_connection_name="fabml-dev-azureml",
+    )
+    rows = _rows(kit_files(from_file(outputs_file), options)[name], name.endswith(".html"))
+    for screen, fields in SHEET_FIELDS.items():
+        for field, value in fields.items():
+            assert (screen, field, value) in rows, (screen, field)
+    shortcut_names = {v for s, f, v in rows if f == "Its shortcut name"}
+    assert shortcut_names == {"heart-scoring", "heart-predictions"}
+
+
+def test_a_workspace_identity_connection_asks_for_no_key(outputs_file: Path) -> None:
+    options = KitOptions(connection_credential="WorkspaceIdentity")
+    rows = _rows(kit_files(from_file(outputs_file), options)["connection-sheet.md"], False)
+    lake = {f: v for s, f, v in rows if s == sheet.LAKE_CONNECTION}
+    assert lake["Authentication kind"] == "Workspace identity"
+    assert "Service principal Key" not in lake
 
 
 def test_rest_bodies_match_the_fabric_spec(outputs_file: Path) -> None:
     files = kit_files(from_file(outputs_file), KitOptions())
     connection = json.loads(files["rest/create-connection.json"])
     assert SPEC.check("POST", "https://api.fabric.microsoft.com/v1/connections", connection) == []
+    assert connection["connectionDetails"]["parameters"][1] == {
+        "dataType": "Text",
+        "name": "path",
+        "value": "/scoring",
+    }
+    ml = json.loads(files["rest/create-ml-connection.json"])
+    assert SPEC.check("POST", "https://api.fabric.microsoft.com/v1/connections", ml) == []
+    assert {p["name"]: p["value"] for p in ml["connectionDetails"]["parameters"]} == {
+        "subscriptionId": DEPLOYED["subscriptionId"],
+        "resourceGroupName": DEPLOYED["resourceGroupName"],
+        "workspaceName": DEPLOYED["workspaceName"],
+    }
     assert connection["credentialDetails"]["credentials"]["servicePrincipalSecret"] == (
         requests.SECRET_PLACEHOLDER
     )
@@ -120,9 +268,12 @@ def test_rest_bodies_match_the_fabric_spec(outputs_file: Path) -> None:
         "https://api.fabric.microsoft.com/v1/workspaces/aaaaaaaa-0000-4000-8000-000000000005"
         "/items/aaaaaaaa-0000-4000-8000-000000000006/shortcuts"
     )
-    problems = SPEC.check("POST", url, shortcut)
-    # The kit cannot know the connection ID yet: everything else must fit the spec.
-    assert all("connectionId" in p for p in problems)
+    predictions = json.loads(files["rest/create-predictions-shortcut.json"])
+    assert predictions["target"]["adlsGen2"]["subpath"] == "/scoring/predictions"
+    for body in (shortcut, predictions):
+        problems = SPEC.check("POST", url, body)
+        # The kit cannot know the connection ID yet: everything else must fit the spec.
+        assert all("connectionId" in p for p in problems)
     item = requests.pipeline_item("p", json.loads(files["pipeline-content.json"]))
     assert SPEC.check("POST", url.split("/items", maxsplit=1)[0] + "/dataPipelines", item) == []
     assert json.loads(base64.b64decode(item["definition"]["parts"][0]["payload"]))["properties"]

@@ -8,6 +8,9 @@ import pytest
 
 from fabml.plan.plan import Plan
 from fabml.plan.policy_check import check_plan
+from infra import placeholder
+from infra.fabric import requests
+from infra.uris import output_location
 from tests.conftest import FABRIC, FABRIC_WORKSPACE_ID, plan_of
 
 LAKEHOUSE = "66666666-6666-4666-8666-666666666666"
@@ -15,19 +18,85 @@ ML_CONNECTION = "77777777-7777-4777-8777-777777777777"
 SECRET = "do-not-print-me"
 
 
+def _enabled(**fabric: object) -> Plan:
+    base = {"enabled": True, "workspaceId": FABRIC_WORKSPACE_ID, "lakehouseId": LAKEHOUSE}
+    return plan_of("dev", fabric={**FABRIC, **base, **fabric}, fabricPrincipalSecret=SECRET)
+
+
 @pytest.fixture(scope="module")
 def enabled() -> Plan:
-    return plan_of(
-        "dev",
-        fabric={
-            **FABRIC,
-            "enabled": True,
-            "workspaceId": FABRIC_WORKSPACE_ID,
-            "lakehouseId": LAKEHOUSE,
-            "mlConnectionId": ML_CONNECTION,
-        },
-        fabricPrincipalSecret=SECRET,
+    return _enabled(mlConnectionId=ML_CONNECTION)
+
+
+USER = "88888888-8888-4888-8888-888888888888"
+
+
+@pytest.fixture(scope="module")
+def automated() -> Plan:
+    """Automation on and no mlConnectionId: the stack makes the Azure ML connection too."""
+    return _enabled(
+        mlConnectionUsers=[{"objectId": USER, "type": "Group", "role": "UserWithReshare"}],
+        connectionTestAttempts=4,
     )
+
+
+def test_without_a_connection_id_both_connections_are_created(automated: Plan) -> None:
+    lake = automated.named("fabric-connection")
+    ml = automated.named("fabric-ml-connection")
+    assert ml.type == "pulumi-python:dynamic/fabric:Connection"
+    assert ml.input("kind") == "azureml"
+    assert ml.input("display_name") == "fabml-dev-azureml"
+    assert ml.input("workspace_name") == automated.outputs["workspaceName"]
+    assert ml.input("resource_group") == automated.outputs["resourceGroupName"]
+    assert ml.input("credential") == "ServicePrincipal"
+    assert "client_secret" in ml.secret_paths
+    assert lake.input("path") == "/scoring"
+    assert {lake.input("test_attempts"), ml.input("test_attempts")} == {4}
+    # The pipeline names the connection the stack made.
+    content = json.loads(automated.named("fabric-pipeline").input("content"))
+    [activity] = content["properties"]["activities"]
+    made = placeholder.after_deploy("fabric-ml-connection.connection_id")  # the mocks' stand-in
+    assert activity["externalReferences"]["connection"] == made
+    assert automated.outputs["fabricMlConnectionId"] == made
+
+
+def test_connections_wait_for_the_principals_role_assignments(automated: Plan) -> None:
+    lake = automated.named("fabric-connection")
+    ml = automated.named("fabric-ml-connection")
+    assert automated.named("fabric-access-data-lake-access").urn in lake.dependencies
+    assert automated.named("fabric-access-invoke-endpoint").urn in ml.dependencies
+    # ... and a failed test names them.
+    assert "fabric-access-data-lake-access" in lake.input("access")
+    assert "fabric-access-invoke-endpoint" in ml.input("access")
+
+
+def test_connection_users_get_their_role_on_the_ml_connection(automated: Plan) -> None:
+    [user] = [r for r in automated.resources if r.type.endswith("fabric:ConnectionRoleAssignment")]
+    assert user.input("principal_id") == USER
+    assert user.input("principal_type") == "Group"
+    assert user.input("role") == "UserWithReshare"
+    assert user.input("connection_id") == automated.outputs["fabricMlConnectionId"]
+
+
+def test_the_predictions_shortcut_covers_where_outputs_land(automated: Plan) -> None:
+    folder, _ = output_location(automated.outputs["jobOutputUriExpression"])
+    shortcut = automated.named("fabric-predictions-shortcut")
+    body = requests.shortcut(
+        shortcut.input("name"),
+        shortcut.input("dfs_url"),
+        shortcut.input("container"),
+        shortcut.input("folder"),
+        "c",
+    )
+    subpath = body["target"]["adlsGen2"]["subpath"]
+    # The datastore is the container: a run's output `<folder>/<run ID>/<file>` lies under it.
+    assert f"/{automated.outputs['dataContainerName']}/{folder}/".startswith(f"{subpath}/")
+    assert shortcut.input("name") == "heart-predictions"
+
+
+def test_an_adopted_ml_connection_is_not_created(enabled: Plan) -> None:
+    assert not [r for r in enabled.resources if r.name == "fabric-ml-connection"]
+    assert enabled.outputs["fabricMlConnectionId"] == ML_CONNECTION
 
 
 def test_fabric_items_are_created_in_order(enabled: Plan) -> None:

@@ -1,4 +1,6 @@
-"""A local Fabric REST stand-in that checks every request against the published OpenAPI."""
+"""A local Fabric REST stand-in that checks every request and every answer it gives against the
+published OpenAPI, and refuses what Fabric refuses: a connection of a type, creation method,
+parameter or credential Fabric does not offer, or one skipping a test its type cannot skip."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
@@ -16,6 +18,46 @@ from tests.fabric_spec import FabricSpec
 from tests.local_server import JsonHandler, serving
 
 SPEC = FabricSpec()
+
+
+def connection_type(
+    name: str, parameters: dict[str, bool], credentials: list[str], skip: bool
+) -> dict[str, Any]:
+    """A ConnectionCreationMetadata whose one creation method is named like the type."""
+    return {
+        "type": name,
+        "creationMethods": [
+            {
+                "name": name,
+                "parameters": [
+                    {"name": p, "dataType": "Text", "required": required}
+                    for p, required in parameters.items()
+                ],
+            }
+        ],
+        "supportedCredentialTypes": credentials,
+        "supportedConnectionEncryptionTypes": ["NotEncrypted"],
+        "supportsSkipTestConnection": skip,
+    }
+
+
+# What the stand-in offers: the types the project relies on, between others.
+SUPPORTED_TYPES = [
+    connection_type("SQL", {"server": True, "database": False}, ["Basic", "OAuth2"], False),
+    connection_type(
+        "AzureDataLakeStorage",
+        {"server": True, "path": True},
+        ["Key", "OAuth2", "ServicePrincipal", "WorkspaceIdentity", "SharedAccessSignature"],
+        True,
+    ),
+    connection_type("Web", {"url": True}, ["Anonymous", "Basic", "OAuth2"], True),
+    connection_type(
+        "AzureMachineLearning",
+        {"subscriptionId": True, "resourceGroupName": True, "workspaceName": True},
+        ["OAuth2", "ServicePrincipal", "WorkspaceIdentity"],
+        True,
+    ),
+]
 WORKSPACE = "11111111-aaaa-4aaa-8aaa-111111111111"
 LAKEHOUSE = "22222222-bbbb-4bbb-8bbb-222222222222"
 
@@ -25,9 +67,14 @@ class FakeFabric:
     connections: dict[str, dict[str, Any]] = field(default_factory=dict)
     shortcuts: dict[str, dict[str, Any]] = field(default_factory=dict)
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    connection_roles: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    supported_types: list[dict[str, Any]] = field(default_factory=lambda: list(SUPPORTED_TYPES))
+    offline_tests: dict[str, int] = field(default_factory=dict)  # connection -> Offline answers
+    offline_when_created: int = 0  # Offline answers a new connection gives (roles propagating)
     pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[str, int] = field(default_factory=dict)  # polls seen per operation
-    results: dict[str, str] = field(default_factory=dict)  # operation -> created pipeline
+    results: dict[str, Any] = field(default_factory=dict)  # operation -> its result
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)  # operation -> its call
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     throttle: set[str] = field(default_factory=set)  # "METHOD /path" answered 429 once
@@ -35,11 +82,47 @@ class FakeFabric:
     page_size: int = 100
     ids: Iterator[int] = field(default_factory=itertools.count)
 
+    def refusal(self, body: dict[str, Any]) -> str | None:
+        """Why Fabric would refuse this connection, if it would."""
+        details = body["connectionDetails"]
+        offered = next((t for t in self.supported_types if t["type"] == details["type"]), None)
+        if offered is None:
+            return f"unknown connection type {details['type']}"
+        method = next(
+            (m for m in offered["creationMethods"] if m["name"] == details["creationMethod"]),
+            None,
+        )
+        if method is None:
+            return f"unknown creation method {details['creationMethod']}"
+        sent = {p["name"] for p in details["parameters"]}
+        declared = {p["name"]: p["required"] for p in method["parameters"]}
+        if not sent <= set(declared) or not {n for n, r in declared.items() if r} <= sent:
+            return f"parameters {sorted(sent)} do not fit {declared}"
+        credentials = body["credentialDetails"]
+        if credentials["credentials"]["credentialType"] not in offered["supportedCredentialTypes"]:
+            return "credential type not supported"
+        if credentials.get("skipTestConnection") and not offered["supportsSkipTestConnection"]:
+            return "skipTestConnection not supported"
+        return None
+
+    def accepted(self, base_url: str, result: Any, origin: tuple[str, str]) -> dict[str, str]:
+        """A long-running operation: 202 now, `result` from /operations/{id}/result later."""
+        op = self.new_id()
+        self.operations[op] = 0
+        self.results[op] = result
+        self.origins[op] = origin
+        return {
+            "Location": f"{base_url}/v1/operations/{op}",
+            "x-ms-operation-id": op,
+            "Retry-After": "0",
+        }
+
     def new_id(self) -> str:
         return str(uuid.UUID(int=next(self.ids) + 1))
 
     def page(self, items: list[dict[str, Any]], path: str, query: str) -> dict[str, Any]:
-        start = int(query.removeprefix("continuationToken=") or 0) if query else 0
+        token = parse_qs(query).get("continuationToken", ["0"])[0]
+        start = int(token)
         body: dict[str, Any] = {"value": items[start : start + self.page_size]}
         if start + self.page_size < len(items):
             body["continuationToken"] = str(start + self.page_size)
@@ -53,7 +136,26 @@ def _error(code: str, message: str) -> dict[str, Any]:
 
 def _handler(fake: FakeFabric) -> type[JsonHandler]:
     class Handler(JsonHandler):
+        method = "GET"
+
+        def send_json(
+            self, status: int, body: Any = None, headers: dict[str, str] | None = None
+        ) -> None:
+            # What the stand-in answers must be what Fabric may answer, too.
+            parts = urlparse(self.path).path.split("/")
+            is_result = parts[2:3] == ["operations"] and parts[-1] == "result"
+            origin = fake.origins.get(parts[3]) if is_result else None
+            fake.problems.extend(
+                SPEC.check_response(self.method, self.url, status, body, origin=origin)
+            )
+            super().send_json(status, body, headers)
+
+        @property
+        def url(self) -> str:
+            return f"https://api.fabric.microsoft.com{self.path}"
+
         def _route(self, method: str) -> None:
+            self.method = method
             url = urlparse(self.path)
             body = (
                 self.read_json() if self.headers.get("Content-Length") not in (None, "0") else None
@@ -76,7 +178,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
             parts = [unquote(p) for p in url.path.split("/")[2:]]  # after /v1
             self._dispatch(method, parts, body, url)
 
-        def _dispatch(self, method: str, parts: list[str], body: Any, url: Any) -> None:  # noqa: PLR0912 - the route table
+        def _dispatch(self, method: str, parts: list[str], body: Any, url: Any) -> None:  # noqa: PLR0912, PLR0915 - the route table
             match (method, parts):
                 case ("GET", ["connections"]):
                     self.send_json(
@@ -85,15 +187,58 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                             list(fake.connections.values()), self.base_url + url.path, url.query
                         ),
                     )
+                case ("GET", ["connections", "supportedConnectionTypes"]):
+                    if parse_qs(url.query).get("showAllCreationMethods") != ["true"]:
+                        fake.problems.append("supportedConnectionTypes without all methods")
+                    page = fake.page(fake.supported_types, self.base_url + url.path, url.query)
+                    if "continuationUri" in page:
+                        # As the spec's own example: a URI of another path; use the token.
+                        page["continuationUri"] = page["continuationUri"].replace(
+                            "supportedConnectionTypes", "supportedConnections"
+                        )
+                    self.send_json(200, page)
+                case ("POST", ["connections"]) if fake.refusal(body):
+                    self.send_json(400, _error("InvalidConnectionDetails", str(fake.refusal(body))))
+                case ("POST", ["connections", cid, "testConnection"]):
+                    if cid not in fake.connections:
+                        self.send_json(404, _error("EntityNotFound", cid))
+                        return
+                    offline = fake.offline_tests.get(cid, 0)
+                    fake.offline_tests[cid] = max(offline - 1, 0)
+                    result = (
+                        {
+                            "status": "Offline",
+                            "errors": [
+                                {"errorCode": "AuthorizationPermissionMismatch", "message": "403"}
+                            ],
+                        }
+                        if offline
+                        else {"status": "Online", "errors": []}
+                    )
+                    self.send_json(
+                        202, None, fake.accepted(self.base_url, result, (method, self.url))
+                    )
+                case ("GET", ["connections", cid, "roleAssignments"]):
+                    items = list(fake.connection_roles.get(cid, {}).values())
+                    self.send_json(200, fake.page(items, self.base_url + url.path, url.query))
+                case ("POST", ["connections", cid, "roleAssignments"]):
+                    rid = body["principal"]["id"]
+                    fake.connection_roles.setdefault(cid, {})[rid] = {"id": rid, **body}
+                    self.send_json(201, fake.connection_roles[cid][rid])
+                case ("GET" | "PATCH" | "DELETE", ["connections", cid, "roleAssignments", rid]):
+                    self._item(method, fake.connection_roles.get(cid, {}), rid, body)
                 case ("POST", ["connections"]):
                     cid = fake.new_id()
+                    fake.offline_tests[cid] = fake.offline_when_created
                     fake.connections[cid] = {
                         "id": cid,
                         "displayName": body["displayName"],
                         "connectivityType": body["connectivityType"],
                         "connectionDetails": {
                             "type": body["connectionDetails"]["type"],
-                            "path": body["connectionDetails"]["parameters"][1]["value"],
+                            "path": ";".join(
+                                p["value"] for p in body["connectionDetails"]["parameters"]
+                            ),
                         },
                         "privacyLevel": "Organizational",
                         "credentialDetails": {
@@ -102,7 +247,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                             ],
                             "singleSignOnType": "None",
                             "connectionEncryption": "NotEncrypted",
-                            "skipTestConnection": False,
+                            "skipTestConnection": body["credentialDetails"]["skipTestConnection"],
                         },
                     }
                     self.send_json(201, fake.connections[cid])
@@ -110,8 +255,9 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                     self._item(method, fake.connections, cid, body)
                 case ("POST", ["workspaces", _, "items", _, "shortcuts"]):
                     existed = body["name"] in fake.shortcuts
-                    fake.shortcuts[body["name"]] = body
-                    self.send_json(200 if existed else 201, body)
+                    target = {**body["target"], "type": "AdlsGen2"}
+                    fake.shortcuts[body["name"]] = {**body, "target": target}
+                    self.send_json(200 if existed else 201, fake.shortcuts[body["name"]])
                 case ("GET" | "DELETE", ["workspaces", _, "items", _, "shortcuts", _, name]):
                     self._item(method, fake.shortcuts, name, body)
                 case ("GET", ["workspaces", _, "roleAssignments"]):
@@ -137,7 +283,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         ),
                     )
                 case ("POST", ["workspaces", ws, "dataPipelines"]):
-                    pid, op = fake.new_id(), fake.new_id()
+                    pid = fake.new_id()
                     fake.pipelines[pid] = {
                         "id": pid,
                         "displayName": body["displayName"],
@@ -145,17 +291,18 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         "workspaceId": ws,
                         "definition": body["definition"],
                     }
-                    fake.operations[op] = 0
+                    item = {k: v for k, v in fake.pipelines[pid].items() if k != "definition"}
                     self.send_json(
-                        202,
-                        None,
-                        {
-                            "Location": f"{self.base_url}/v1/operations/{op}",
-                            "x-ms-operation-id": op,
-                            "Retry-After": "0",
-                        },
+                        202, None, fake.accepted(self.base_url, item, (method, self.url))
                     )
-                    fake.results[op] = pid
+                case ("POST", ["workspaces", _, "dataPipelines", pid, "getDefinition"]):
+                    if pid not in fake.pipelines:
+                        self.send_json(404, _error("EntityNotFound", pid))
+                        return
+                    definition = {"definition": fake.pipelines[pid]["definition"]}
+                    self.send_json(
+                        202, None, fake.accepted(self.base_url, definition, (method, self.url))
+                    )
                 case ("POST", ["workspaces", _, "dataPipelines", pid, "updateDefinition"]):
                     fake.pipelines[pid]["definition"] = body["definition"]
                     self.send_json(200, None)
@@ -175,9 +322,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         {"Retry-After": "0", "x-ms-operation-id": op},
                     )
                 case ("GET", ["operations", op, "result"]):
-                    pid = fake.results[op]
-                    item = {k: v for k, v in fake.pipelines[pid].items() if k != "definition"}
-                    self.send_json(200, item)
+                    self.send_json(200, fake.results[op])
                 case _:
                     fake.problems.append(f"no route for {method} {url.path}")
                     self.send_json(404, _error("EntityNotFound", url.path))
