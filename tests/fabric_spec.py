@@ -31,6 +31,8 @@ def _loosen(node: Any) -> Any:
     """Swagger's bare `type: object` means "any value" in these specs (e.g. score inputs)."""
     if isinstance(node, dict):
         node = {k: _loosen(v) for k, v in node.items()}
+        if node.get("type") == "file":  # an operation's result: whatever the operation returns
+            node.pop("type")
         if node.get("type") == "object" and not {
             "properties",
             "allOf",
@@ -124,6 +126,20 @@ class FabricSpec:
         if body_parameter is not None and body is not None:
             problems += self.validate(body, body_parameter["schema"], operation.file.as_uri())
         return [f"{operation.operation_id}: {p}" for p in problems]
+
+    def check_response(self, method: str, url: str, status: int, body: Any) -> list[str]:
+        """A stand-in's answer against the operation's declared response for that status."""
+        operation = self.operation(method, url)
+        if operation is None:
+            return [f"{method} {urlparse(url).path}: no such operation in the Fabric spec"]
+        declared = operation.spec.get("responses", {}).get(str(status))
+        if declared is None:
+            return [f"{operation.operation_id}: HTTP {status} is not a declared response"]
+        schema = declared.get("schema")
+        if schema is None:
+            return [] if body is None else [f"{operation.operation_id}: {status} has no body"]
+        problems = self.validate(body, schema, operation.file.as_uri())
+        return [f"{operation.operation_id} {status}: {p}" for p in problems]
 
     def _parameter(self, operation: Operation, parameter: dict[str, Any]) -> dict[str, Any]:
         if "$ref" in parameter:

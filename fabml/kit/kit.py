@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fabml.kit import sheet
-from infra.fabric import dataflow, requests
+from infra.components.model import ModelConfig
+from infra.fabric import dataflow, requests, score_request
 from infra.fabric.outputs import StackOutputs
 from infra.fabric.pipeline import pipeline_content
 
@@ -19,7 +20,11 @@ class KitOptions:
     shortcut_name: str = "heart-scoring"
     connection_name: str = "fabml-data-lake"
     connection_id: str = "<Fabric connection ID of the data lake connection>"
-    batch_size: int = dataflow.DEFAULT_BATCH_SIZE
+    batch_size: int = score_request.DEFAULT_BATCH_SIZE
+    fabric_workspace_id: str = "<Fabric workspace ID>"
+    ml_model_id: str = "<Fabric ML model ID>"
+    dataflow_name: str = "score-heart-dataflow"
+    model_folder: Path | None = None  # default: the stack's model folder setting's default
 
 
 def _json(value: object) -> str:
@@ -29,14 +34,29 @@ def _json(value: object) -> str:
 def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
     dfs, container = outputs["storageDfsUrl"], outputs["dataContainerName"]
     folder = outputs["jobInputUri"].split("/paths/", 1)[-1]
+    request = score_request.describe(
+        options.model_folder or ModelConfig().folder, options.batch_size
+    )
+    target = dataflow.Target(
+        options.fabric_workspace_id,
+        options.ml_model_id,
+        outputs["tenantId"],
+        outputs["servicePrincipalClientId"],
+    )
+    # The Dataflow definition as the API takes it, for people who import or paste by hand.
+    definition = {
+        f"dataflow/{name}": text
+        for name, text in dataflow.definition_files(request, target, options.dataflow_name).items()
+    }
     return {
         "connection-sheet.md": sheet.markdown(outputs),
         "connection-sheet.html": sheet.page(outputs),
         "pipeline-content.json": _json(
             pipeline_content(outputs, options.ml_connection_id, options.ml_execution_type)
         ),
-        "dataflow-score.pq": dataflow.score_function(options.batch_size),
-        "dataflow-invoke.pq": dataflow.invocation(outputs, options.batch_size),
+        "dataflow-score.pq": dataflow.function_document(request),
+        "dataflow-invoke.pq": dataflow.scored_query(request, target) + "\n",
+        **definition,
         "rest/create-connection.json": _json(
             requests.adls_connection(
                 options.connection_name,

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
+from infra.model_signature import Column, ModelFolderError, read_signature
 
-from infra.errors import UserError
+__all__ = ["Column", "ModelFolderError", "Problem", "check_frame", "read_signature"]
 
 _LONG = re.compile(r"^[+-]?\d+$")
 _DOUBLE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan)$", re.IGNORECASE)
 _CHECKS = {"long": _LONG, "integer": _LONG, "double": _DOUBLE, "float": _DOUBLE}
-
-
-class ModelFolderError(UserError):
-    """The MLflow model folder is missing or has no usable signature."""
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
 
 
 @dataclass(frozen=True)
@@ -38,17 +26,6 @@ class Problem:
         where = self.file + (f", line {self.row}" if self.row else "")
         where += f", column {self.column}" if self.column else ""
         return f"{where}: {self.message}"
-
-
-def read_signature(model_dir: Path) -> list[Column]:
-    mlmodel = model_dir / "MLmodel"
-    if not mlmodel.is_file():
-        raise ModelFolderError(f"{model_dir}: not an MLflow model folder (no MLmodel file)")
-    try:
-        inputs = json.loads(yaml.safe_load(mlmodel.read_text())["signature"]["inputs"])
-        return [Column(str(c["name"]), str(c["type"])) for c in inputs]
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFolderError(f"{mlmodel}: no column-based input signature ({exc})") from None
 
 
 def check_frame(file: str, frame: Any, columns: list[Column], limit: int = 5) -> list[Problem]:

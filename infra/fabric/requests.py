@@ -88,3 +88,21 @@ def pipeline_item(display_name: str, content: dict[str, Any]) -> dict[str, Any]:
             ]
         },
     }
+
+
+def dataflow_item(display_name: str, parts: dict[str, str]) -> dict[str, Any]:
+    """CreateDataflowRequest: the definition's parts (queryMetadata.json, mashup.pq, .platform)."""
+    return {
+        "displayName": display_name,
+        "description": "Scores rows with the Fabric ML model endpoint (fabml).",
+        "definition": {
+            "parts": [
+                {
+                    "path": path,
+                    "payload": base64.b64encode(text.encode()).decode(),
+                    "payloadType": "InlineBase64",
+                }
+                for path, text in parts.items()
+            ]
+        },
+    }
