@@ -139,8 +139,19 @@ def _fabric_side(
         lake=lake,
         client_secret=None if secret is None else pulumi.Output.secret(secret.get_secret_value()),
         pipeline_content=content,
+        model_folder=settings.model.folder,
     )
-    return {
+    fabric_outputs: dict[str, pulumi.Input[str]] = {
         "fabricConnectionId": side.connection.connection_id,
         "fabricPipelineId": side.pipeline.pipeline_id,
     }
+    if side.route is not None:
+        fabric_outputs.update(
+            {
+                "fabricMlModelId": side.route.version.model_id,
+                "fabricMlModelVersion": side.route.version.version_name,
+                "fabricScoreUrl": side.route.endpoint.score_url,
+                "fabricDataflowId": side.route.dataflow.dataflow_id,
+            }
+        )
+    return fabric_outputs

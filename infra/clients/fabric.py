@@ -81,8 +81,14 @@ class FabricClient:
         except urllib.error.URLError as exc:
             raise FabricError(f"{method} {path}: cannot reach Fabric: {exc.reason}") from None
 
-    def call(self, method: str, path: str, body: Any = None, *, ok_404: bool = False) -> Response:
-        """One call: throttling (429, 503) retried, long-running operations followed."""
+    def call(
+        self, method: str, path: str, body: Any = None, *, ok_404: bool = False, follow: bool = True
+    ) -> Response:
+        """One call: throttling (429, 503) retried, long-running operations followed.
+
+        `follow=False`: a 202 is returned as is (a job's 202 points at its job instance, which
+        the caller polls; it is not an operation).
+        """
         response = self._send(method, path, body)
         for _ in range(self.max_throttle_retries):
             if response.status not in RETRIED:
@@ -93,7 +99,7 @@ class FabricClient:
             return response
         if response.status >= 400:
             raise _error(method, path, response)
-        if response.status == 202 and "location" in response.headers:
+        if follow and response.status == 202 and "location" in response.headers:
             return self._wait(method, path, response)
         return response
 
@@ -118,6 +124,9 @@ class FabricClient:
                 )
             if time.monotonic() > deadline:
                 raise FabricError(f"{method} {path}: not done after {self.timeout_seconds:.0f} s")
+
+    def wait(self, seconds: float) -> None:
+        self.sleep(seconds)
 
     def pages(self, path: str, key: str = "value") -> Iterator[dict[str, Any]]:
         """Every item of a paged list (continuationUri / continuationToken)."""

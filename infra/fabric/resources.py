@@ -239,9 +239,22 @@ class DataPipeline(Resource, module="fabric", name="DataPipeline"):
         super().__init__(PipelineProvider(), name, {**props, "pipeline_id": None}, opts)
 
 
-# Outputs each provider fills in at create time, by type token (the offline plan's mocks
-# stand placeholders in for them).
-COMPUTED_OUTPUTS = {
-    f"pulumi-python:{cls._resource_type_name}": cls.computed
-    for cls in (FabricConnection, DataPipeline)
-}
+def __getattr__(name: str) -> dict[str, tuple[str, ...]]:
+    """COMPUTED_OUTPUTS: outputs each provider fills in at create time, by type token (the
+    offline plan's mocks stand placeholders in for them). Built on first use, since the Dataflow
+    route's resources live in modules that build on the providers above."""
+    if name != "COMPUTED_OUTPUTS":
+        raise AttributeError(name)
+    from infra.fabric.dataflow_item import Dataflow, WebConnection
+    from infra.fabric.ml_model import FabricMlModel, MlModelEndpoint, MlModelVersion
+
+    classes = (
+        FabricConnection,
+        DataPipeline,
+        WebConnection,
+        Dataflow,
+        FabricMlModel,
+        MlModelVersion,
+        MlModelEndpoint,
+    )
+    return {f"pulumi-python:{cls._resource_type_name}": cls.computed for cls in classes}
