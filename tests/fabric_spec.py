@@ -132,7 +132,10 @@ class FabricSpec:
         operation = self.operation(method, url)
         if operation is None:
             return [f"{method} {urlparse(url).path}: no such operation in the Fabric spec"]
-        declared = operation.spec.get("responses", {}).get(str(status))
+        responses = operation.spec.get("responses", {})
+        declared = responses.get(str(status)) or (
+            responses.get("default") if status >= 400 else None
+        )
         if declared is None:
             return [f"{operation.operation_id}: HTTP {status} is not a declared response"]
         schema = declared.get("schema")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import base64
 import itertools
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,13 +30,41 @@ class FakeFabric:
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     pipelines: dict[str, dict[str, Any]] = field(default_factory=dict)
     operations: dict[str, int] = field(default_factory=dict)  # polls seen per operation
-    results: dict[str, str] = field(default_factory=dict)  # operation -> created pipeline
+    # operation -> its result: a created pipeline's ID, an item, or None (no result)
+    results: dict[str, Any] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     throttle: set[str] = field(default_factory=set)  # "METHOD /path" answered 429 once
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)
     page_size: int = 100
     ids: Iterator[int] = field(default_factory=itertools.count)
+    # The Dataflow route.
+    caller: str = "User"  # "ServicePrincipal": refused where the spec refuses principals
+    ml_models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notebooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    job_failure: dict[str, str] | None = None  # the failureReason a notebook run ends with
+    registered: list[dict[str, bytes]] = field(default_factory=list)  # files each run logged
+    dataflows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    supported_types: list[dict[str, Any]] = field(
+        default_factory=lambda: [
+            {
+                "type": "Web",
+                "creationMethods": [
+                    {
+                        "name": "Web",
+                        "parameters": [{"name": "url", "dataType": "Text", "required": True}],
+                    }
+                ],
+                "supportedCredentialTypes": ["Anonymous", "Basic", "OAuth2", "Key"],
+                "supportedConnectionEncryptionTypes": ["NotEncrypted"],
+                "supportsSkipTestConnection": True,
+            }
+        ]
+    )
+    response_problems: list[str] = field(default_factory=list)
 
     def new_id(self) -> str:
         return str(uuid.UUID(int=next(self.ids) + 1))
@@ -49,6 +80,43 @@ class FakeFabric:
 
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"errorCode": code, "message": message, "requestId": str(uuid.uuid4())}
+
+
+def _run_registration(fake: FakeFabric, workspace: str, notebook: dict[str, Any]) -> None:
+    """What the notebook does in Fabric: read its inline files, register a version by name."""
+    [part] = [p for p in notebook["definition"]["parts"] if p["path"].endswith(".ipynb")]
+    cells = json.loads(base64.b64decode(part["payload"]))["cells"]
+    tree = ast.parse("".join(cells[0]["source"]))
+    constants = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("MODEL_NAME", "FILES")
+    }
+    fake.registered.append(
+        {name: base64.b64decode(payload) for name, (_, payload) in constants["FILES"].items()}
+    )
+    model = next(
+        (m for m in fake.ml_models.values() if m["displayName"] == constants["MODEL_NAME"]), None
+    )
+    if model is None:  # MLflow creates the item when the workspace has none of that name
+        mid = fake.new_id()
+        model = fake.ml_models[mid] = {
+            "id": mid,
+            "displayName": constants["MODEL_NAME"],
+            "type": "MLModel",
+            "workspaceId": workspace,
+        }
+    versions = fake.versions.setdefault(model["id"], {})
+    name = str(len(versions) + 1)
+    versions[name] = {"versionName": name, "status": "Deactivated", "polls": 0}
+
+
+def _version_body(version: dict[str, Any]) -> dict[str, Any]:
+    body = {k: v for k, v in version.items() if k != "polls"}
+    body["inputSignature"] = [{"type": "long", "name": "age", "required": True}]
+    return body
 
 
 def _handler(fake: FakeFabric) -> type[JsonHandler]:
@@ -74,9 +142,10 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                 self.send_json(status, _error(code, f"{code} for {url.path}"))
                 return
             parts = [unquote(p) for p in url.path.split("/")[2:]]  # after /v1
-            self._dispatch(method, parts, body, url)
+            if not self._route_dataflow(method, parts, body, url):
+                self._dispatch(method, parts, body, url)
 
-        def _dispatch(self, method: str, parts: list[str], body: Any, url: Any) -> None:  # noqa: PLR0912 - the route table
+        def _dispatch(self, method: str, parts: list[str], body: Any, url: Any) -> None:  # noqa: PLR0912, PLR0915 - the route table
             match (method, parts):
                 case ("GET", ["connections"]):
                     self.send_json(
@@ -93,7 +162,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         "connectivityType": body["connectivityType"],
                         "connectionDetails": {
                             "type": body["connectionDetails"]["type"],
-                            "path": body["connectionDetails"]["parameters"][1]["value"],
+                            "path": body["connectionDetails"]["parameters"][-1]["value"],
                         },
                         "privacyLevel": "Organizational",
                         "credentialDetails": {
@@ -175,12 +244,201 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         {"Retry-After": "0", "x-ms-operation-id": op},
                     )
                 case ("GET", ["operations", op, "result"]):
-                    pid = fake.results[op]
-                    item = {k: v for k, v in fake.pipelines[pid].items() if k != "definition"}
-                    self.send_json(200, item)
+                    result = fake.results[op]
+                    if result is None:
+                        self.send_json(400, _error("OperationHasNoResult", op))
+                    elif isinstance(result, dict):
+                        self.send_json(200, result)
+                    else:
+                        item = fake.pipelines[result]
+                        self.send_json(200, {k: v for k, v in item.items() if k != "definition"})
                 case _:
                     fake.problems.append(f"no route for {method} {url.path}")
                     self.send_json(404, _error("EntityNotFound", url.path))
+
+        def send_json(
+            self, status: int, body: Any = None, headers: dict[str, str] | None = None
+        ) -> None:
+            url = f"https://api.fabric.microsoft.com{urlparse(self.path).path}"
+            if status != 429:
+                fake.response_problems.extend(SPEC.check_response(self.command, url, status, body))
+            super().send_json(status, body, headers)
+
+        def _accepted(self, result: Any) -> None:
+            """202 and a long-running operation whose result is `result` (None: no result)."""
+            op = fake.new_id()
+            fake.operations[op] = 0
+            fake.results[op] = result
+            self.send_json(
+                202,
+                None,
+                {
+                    "Location": f"{self.base_url}/v1/operations/{op}",
+                    "x-ms-operation-id": op,
+                    "Retry-After": "0",
+                },
+            )
+
+        def _route_dataflow(self, method: str, parts: list[str], body: Any, url: Any) -> bool:  # noqa: PLR0911, PLR0912, PLR0915 - the route table
+            match (method, parts):
+                case ("GET", ["connections", "supportedConnectionTypes"]):
+                    self.send_json(200, {"value": fake.supported_types})
+                case ("GET", ["workspaces", _, "mlModels"]):
+                    items = list(fake.ml_models.values())
+                    self.send_json(200, fake.page(items, self.base_url + url.path, url.query))
+                case ("POST", ["workspaces", ws, "mlModels"]):
+                    if fake.caller != "User":
+                        self.send_json(
+                            403,
+                            _error("PrincipalTypeNotSupported", "users only: see the spec"),
+                        )
+                        return True
+                    mid = fake.new_id()
+                    fake.ml_models[mid] = {
+                        "id": mid,
+                        "displayName": body["displayName"],
+                        "description": body.get("description", ""),
+                        "type": "MLModel",
+                        "workspaceId": ws,
+                    }
+                    self.send_json(201, fake.ml_models[mid])
+                case ("GET" | "DELETE", ["workspaces", _, "mlModels", mid]):
+                    self._item(method, fake.ml_models, mid, body)
+                case ("GET", ["workspaces", _, "mlmodels", mid, "endpoint", "versions"]):
+                    items = [_version_body(v) for v in fake.versions.get(mid, {}).values()]
+                    self.send_json(200, {"value": items})
+                case ("GET", ["workspaces", _, "mlmodels", mid, "endpoint", "versions", name]):
+                    version = fake.versions.get(mid, {}).get(name)
+                    if version is None:
+                        self.send_json(404, _error("EntityNotFound", name))
+                        return True
+                    if version["status"] == "Activating":
+                        version["polls"] += 1
+                        if version["polls"] > 1:
+                            version["status"] = "Active"
+                    self.send_json(200, _version_body(version), {"Retry-After": "0"})
+                case (
+                    "POST",
+                    ["workspaces", _, "mlmodels", mid, "endpoint", "versions", name, verb],
+                ):
+                    version = fake.versions[mid][name]
+                    version["status"] = "Activating" if verb == "activate" else "Deactivated"
+                    self._accepted(None)
+                case ("PATCH", ["workspaces", _, "mlmodels", mid, "endpoint", "versions", name]):
+                    version = fake.versions[mid][name]
+                    if version["status"] != "Active":
+                        self.send_json(400, _error("VersionNotActive", f"{name} is not active"))
+                        return True
+                    version["scaleRule"] = body["scaleRule"]
+                    self.send_json(200, _version_body(version))
+                case ("GET" | "PATCH", ["workspaces", _, "mlmodels", mid, "endpoint"]):
+                    endpoint = fake.endpoints.setdefault(
+                        mid,
+                        {
+                            "defaultVersionAssignmentBehavior": "NotConfigured",
+                            "defaultVersionName": "",
+                        },
+                    )
+                    if method == "PATCH":
+                        version = fake.versions[mid].get(body["defaultVersionName"]) or {}
+                        if version.get("status") != "Active":
+                            self.send_json(400, _error("VersionNotActive", "not active"))
+                            return True
+                        endpoint.update(body)
+                    version = fake.versions[mid].get(endpoint["defaultVersionName"])
+                    info = (
+                        _version_body(version)
+                        if version
+                        else {"versionName": "", "status": "Deactivated"}
+                    )
+                    self.send_json(200, {**endpoint, "defaultVersionInfo": info})
+                case ("GET", ["workspaces", _, "notebooks"]):
+                    items = [
+                        {k: v for k, v in n.items() if k != "definition"}
+                        for n in fake.notebooks.values()
+                    ]
+                    self.send_json(200, fake.page(items, self.base_url + url.path, url.query))
+                case ("POST", ["workspaces", ws, "notebooks"]):
+                    nid = fake.new_id()
+                    fake.notebooks[nid] = {
+                        "id": nid,
+                        "displayName": body["displayName"],
+                        "type": "Notebook",
+                        "workspaceId": ws,
+                        "definition": body["definition"],
+                    }
+                    self._accepted(
+                        {k: v for k, v in fake.notebooks[nid].items() if k != "definition"}
+                    )
+                case ("POST", ["workspaces", _, "notebooks", nid, "updateDefinition"]):
+                    fake.notebooks[nid]["definition"] = body["definition"]
+                    self.send_json(200, None)
+                case ("GET" | "DELETE", ["workspaces", _, "notebooks", nid]):
+                    self._item(method, fake.notebooks, nid, body)
+                case ("POST", ["workspaces", ws, "items", nid, "jobs", job_type, "instances"]):
+                    jid = fake.new_id()
+                    fake.jobs[jid] = {
+                        "id": jid,
+                        "itemId": nid,
+                        "jobType": job_type,
+                        "invokeType": "Manual",
+                        "status": "NotStarted",
+                        "polls": 0,
+                    }
+                    self.send_json(
+                        202,
+                        None,
+                        {
+                            "Location": f"{self.base_url}/v1/workspaces/{ws}/items/{nid}"
+                            f"/jobs/instances/{jid}",
+                            "Retry-After": "0",
+                        },
+                    )
+                case ("GET", ["workspaces", ws, "items", nid, "jobs", "instances", jid]):
+                    job = fake.jobs[jid]
+                    job["polls"] += 1
+                    if job["status"] == "NotStarted":
+                        job["status"] = "InProgress"
+                    elif job["status"] == "InProgress":
+                        if fake.job_failure is None:
+                            _run_registration(fake, ws, fake.notebooks[nid])
+                            job["status"] = "Completed"
+                        else:
+                            job["status"] = "Failed"
+                            job["failureReason"] = {
+                                **fake.job_failure,
+                                "requestId": str(uuid.uuid4()),
+                            }
+                    self.send_json(
+                        200, {k: v for k, v in job.items() if k != "polls"}, {"Retry-After": "0"}
+                    )
+                case ("GET", ["workspaces", _, "dataflows"]):
+                    items = [
+                        {k: v for k, v in d.items() if k != "definition"}
+                        for d in fake.dataflows.values()
+                    ]
+                    self.send_json(200, fake.page(items, self.base_url + url.path, url.query))
+                case ("POST", ["workspaces", ws, "dataflows"]):
+                    did = fake.new_id()
+                    fake.dataflows[did] = {
+                        "id": did,
+                        "displayName": body["displayName"],
+                        "description": body.get("description", ""),
+                        "type": "Dataflow",
+                        "workspaceId": ws,
+                        "definition": body["definition"],
+                    }
+                    self.send_json(
+                        201, {k: v for k, v in fake.dataflows[did].items() if k != "definition"}
+                    )
+                case ("POST", ["workspaces", _, "dataflows", did, "updateDefinition"]):
+                    fake.dataflows[did]["definition"] = body["definition"]
+                    self.send_json(200, None)
+                case ("GET" | "PATCH" | "DELETE", ["workspaces", _, "dataflows", did]):
+                    self._item(method, fake.dataflows, did, body)
+                case _:
+                    return False
+            return True
 
         def _item(self, method: str, items: dict[str, Any], key: str, body: Any) -> None:
             if key not in items:
