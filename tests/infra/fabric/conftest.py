@@ -279,7 +279,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                 },
             )
 
-        def _route_dataflow(self, method: str, parts: list[str], body: Any, url: Any) -> bool:  # noqa: PLR0911, PLR0912, PLR0915 - the route table
+        def _route_dataflow(self, method: str, parts: list[str], body: Any, url: Any) -> bool:  # noqa: PLR0912, PLR0915 - the route table
             match (method, parts):
                 case ("GET", ["connections", "supportedConnectionTypes"]):
                     self.send_json(200, {"value": fake.supported_types})
