@@ -67,6 +67,12 @@ def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
                 client_id=outputs["servicePrincipalClientId"],
             )
         ),
+        "rest/create-web-connection-entra.json": _json(
+            requests.web_connection("fabml-entra-token", dataflow.TOKEN_BASE)
+        ),
+        "rest/create-web-connection-fabric-api.json": _json(
+            requests.web_connection("fabml-fabric-api", score_request.API_BASE)
+        ),
         "rest/create-shortcut.json": _json(
             requests.shortcut(options.shortcut_name, dfs, container, folder, options.connection_id)
         ),

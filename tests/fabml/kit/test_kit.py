@@ -80,6 +80,8 @@ def test_kit_from_deployed_outputs(outputs_file: Path, tmp_path: Path) -> None:
         "dataflow-invoke.pq",
         "rest/create-connection.json",
         "rest/create-shortcut.json",
+        "rest/create-web-connection-entra.json",
+        "rest/create-web-connection-fabric-api.json",
         "dataflow/mashup.pq",
         "dataflow/queryMetadata.json",
         "dataflow/.platform",
@@ -120,6 +122,10 @@ def test_rest_bodies_match_the_fabric_spec(outputs_file: Path) -> None:
     assert connection["credentialDetails"]["credentials"]["servicePrincipalSecret"] == (
         requests.SECRET_PLACEHOLDER
     )
+    for name in ("entra", "fabric-api"):
+        web = json.loads(files[f"rest/create-web-connection-{name}.json"])
+        assert SPEC.check("POST", "https://api.fabric.microsoft.com/v1/connections", web) == []
+        assert web["credentialDetails"]["credentials"] == {"credentialType": "Anonymous"}
     shortcut = json.loads(files["rest/create-shortcut.json"])
     url = (
         "https://api.fabric.microsoft.com/v1/workspaces/aaaaaaaa-0000-4000-8000-000000000005"
