@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +86,11 @@ def write_kit(outputs: StackOutputs, out_dir: Path, options: KitOptions) -> list
     for name, text in kit_files(outputs, options).items():
         path = out_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        # Whole or not at all: a temporary file beside it, then renamed over it.
+        with tempfile.NamedTemporaryFile(
+            "w", dir=path.parent, prefix=f".{path.name}.", delete=False, encoding="utf-8"
+        ) as handle:
+            handle.write(text)
+        os.replace(handle.name, path)
         written.append(path)
     return written

@@ -30,7 +30,8 @@ client secret. It reads it from the `ClientSecret` Dataflow parameter, and that 
 a parameter is a query in `mashup.pq` (`meta [IsParameterQuery = true]`), its value is returned
 by `GET /workspaces/{id}/dataflows/{id}/parameters` as `defaultValue` and by `getDefinition`,
 and anyone with edit rights on the Dataflow can read it. fabml therefore never writes the secret
-into a definition: it creates the parameter empty, and the README says who can read it once set.
+into a definition: it creates the parameter empty (a redeploy carries over the value a person
+set, in process), and the README says who can read it once set.
 """
 
 # The M template keeps whole M expressions on one line where splitting them would obscure them.
@@ -40,6 +41,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,9 +99,11 @@ def score_function(request: ScoreRequest) -> str:
         inputColumns = {names},
         inputTypes = {types},
         missing = List.Difference(inputColumns, Table.ColumnNames(source)),
+        // Buffered: the rows sent and the rows the predictions are joined back to are the
+        // same rows in the same order, however the source orders a second read.
         checked =
             if List.IsEmpty(missing) then
-                source
+                Table.Buffer(source)
             else
                 error Error.Record(
                     "FabricModelEndpoint.MissingColumns",
@@ -286,7 +290,8 @@ class Target:
 
 
 def scored_query(request: ScoreRequest, target: Target) -> str:
-    return f"""let
+    return f"""// Scored: paste as a blank query; create a Text parameter named {SECRET_PARAMETER} first.
+let
     // Source, token request and score calls stay in this one query: the formula firewall
     // rejects a query that references another query and also reaches a data source. To score
     // your own data, replace Source with its read (e.g. Lakehouse.Contents) here, in this query.
@@ -313,7 +318,7 @@ def mashup(request: ScoreRequest, target: Target) -> str:
         f"// document and returned by GET .../dataflows/{{id}}/parameters: see the README.\n"
         f'shared {SECRET_PARAMETER} = "" meta [IsParameterQuery = true, '
         'IsParameterQueryRequired = true, Type = "Text"];\n'
-        f"shared {SCORED_QUERY} = {scored_query(request, target)};\n"
+        f"shared {SCORED_QUERY} = {scored_query(request, target).split(chr(10), 1)[1]};\n"
     )
 
 
@@ -379,3 +384,20 @@ def definition_files(
         "mashup.pq": mashup(request, target),
         ".platform": json.dumps(platform(display_name), indent=2) + "\n",
     }
+
+
+_PARAMETER_VALUE = r'shared {name} = "((?:[^"]|"")*)" meta \['
+
+
+def parameter_value(mashup_text: str, name: str = SECRET_PARAMETER) -> str | None:
+    """The current value of a text parameter in a mashup.pq, as M text (quotes doubled)."""
+    found = re.search(_PARAMETER_VALUE.format(name=re.escape(name)), mashup_text)
+    return found.group(1) if found else None
+
+
+def with_parameter_value(mashup_text: str, value: str, name: str = SECRET_PARAMETER) -> str:
+    """mashup.pq with a text parameter's value set (`value` as M text, quotes doubled)."""
+    found = re.search(_PARAMETER_VALUE.format(name=re.escape(name)), mashup_text)
+    if found is None:
+        return mashup_text
+    return mashup_text[: found.start(1)] + value + mashup_text[found.end(1) :]

@@ -10,13 +10,15 @@ principals cannot run a Dataflow job.
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
-from infra.fabric import requests
+from infra.clients.fabric import FabricClient
+from infra.fabric import dataflow, requests
 from infra.fabric.connection_types import check_connection_type
 from infra.fabric.resources import ConnectionProvider, _FabricProvider
 
@@ -44,8 +46,23 @@ class WebConnectionProvider(ConnectionProvider):
 class DataflowProvider(_FabricProvider):
     replace_on = ("workspace_id",)
 
-    def _item(self, props: dict[str, Any]) -> dict[str, Any]:
-        return requests.dataflow_item(props["display_name"], json.loads(props["parts"]))
+    def _item(self, props: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
+        parts = json.loads(props["parts"])
+        if secret:
+            parts["mashup.pq"] = dataflow.with_parameter_value(parts["mashup.pq"], secret)
+        return requests.dataflow_item(props["display_name"], parts)
+
+    def _secret_set(self, fabric: FabricClient, path: str) -> str | None:
+        """The ClientSecret a person set in Fabric, so a new definition does not wipe it.
+
+        Read from the current definition and kept in this process only: never in the
+        resource's inputs, outputs or state.
+        """
+        answer = fabric.call("POST", f"{path}/getDefinition").body or {}
+        for part in (answer.get("definition") or {}).get("parts") or []:
+            if part.get("path") == "mashup.pq":
+                return dataflow.parameter_value(base64.b64decode(part["payload"]).decode())
+        return None
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         fabric = self.client(props)
@@ -56,6 +73,7 @@ class DataflowProvider(_FabricProvider):
         )
         if existing is not None:
             dataflow_id = existing["id"]
+            item = self._item(props, self._secret_set(fabric, f"{path}/{dataflow_id}"))
             fabric.call(
                 "POST", f"{path}/{dataflow_id}/updateDefinition", {"definition": item["definition"]}
             )
@@ -65,8 +83,8 @@ class DataflowProvider(_FabricProvider):
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         path = f"/workspaces/{news['workspace_id']}/dataflows/{id_}"
-        item = self._item(news)
         fabric = self.client(news)
+        item = self._item(news, self._secret_set(fabric, path))
         fabric.call("PATCH", path, {"displayName": item["displayName"]})
         fabric.call("POST", f"{path}/updateDefinition", {"definition": item["definition"]})
         return UpdateResult(outs={**news, "dataflow_id": id_})

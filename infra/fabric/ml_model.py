@@ -223,8 +223,14 @@ class MlModelEndpointProvider(_FabricProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         return CreateResult(id_=self._endpoint(props), outs=self._serve(props))
 
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(outs=self._serve(news))
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        outs = self._serve(news)
+        previous = olds.get("version_name")
+        if previous and previous != news["version_name"]:
+            # The new version is the default now; the old one would only hold capacity.
+            version = f"{self._endpoint(news)}/versions/{previous}"
+            self.client(news).call("POST", f"{version}/deactivate", ok_404=True)
+        return UpdateResult(outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         response = self.client(props).call("GET", self._endpoint(props), ok_404=True)

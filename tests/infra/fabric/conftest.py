@@ -431,6 +431,8 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                     self.send_json(
                         201, {k: v for k, v in fake.dataflows[did].items() if k != "definition"}
                     )
+                case ("POST", ["workspaces", _, "dataflows", did, "getDefinition"]):
+                    self.send_json(200, {"definition": fake.dataflows[did]["definition"]})
                 case ("POST", ["workspaces", _, "dataflows", did, "updateDefinition"]):
                     fake.dataflows[did]["definition"] = body["definition"]
                     self.send_json(200, None)

@@ -176,6 +176,25 @@ def test_the_endpoint_is_activated_then_scaled_then_made_default(fabric: Fabric)
     _clean(fake)
 
 
+def test_a_new_version_becomes_the_default_and_the_old_one_sleeps(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    first = _registered(client)
+    MlModelVersionProvider(client).create({**VERSION, "model_digest": "changed"})
+    props = {
+        "workspace_id": WORKSPACE,
+        "model_id": first["model_id"],
+        "version_name": "1",
+        "scale_rule": "AlwaysOn",
+    }
+    provider = MlModelEndpointProvider(client)
+    provider.create(dict(props))
+    provider.update("e", dict(props), {**props, "version_name": "2"})
+    versions = fake.versions[first["model_id"]]
+    assert (versions["1"]["status"], versions["2"]["status"]) == ("Deactivated", "Active")
+    assert fake.endpoints[first["model_id"]]["defaultVersionName"] == "2"
+    _clean(fake)
+
+
 def test_the_stand_in_refuses_a_scale_rule_on_an_inactive_version(fabric: Fabric) -> None:
     _fake, client, _ = fabric
     version = _registered(client)
