@@ -15,12 +15,12 @@ import json
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, Resource
 
 from infra.clients.fabric import FabricClient
 from infra.fabric import dataflow, requests
 from infra.fabric.connection_types import check_connection_type
-from infra.fabric.resources import ConnectionProvider, _FabricProvider
+from infra.fabric.resources import ConnectionProvider, _DefinitionItemProvider
 
 
 class WebConnectionProvider(ConnectionProvider):
@@ -43,8 +43,9 @@ class WebConnectionProvider(ConnectionProvider):
         return super().create(props)
 
 
-class DataflowProvider(_FabricProvider):
-    replace_on = ("workspace_id",)
+class DataflowProvider(_DefinitionItemProvider):
+    collection = "dataflows"
+    id_output = "dataflow_id"
 
     def _item(self, props: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
         parts = json.loads(props["parts"])
@@ -52,51 +53,18 @@ class DataflowProvider(_FabricProvider):
             parts["mashup.pq"] = dataflow.with_parameter_value(parts["mashup.pq"], secret)
         return requests.dataflow_item(props["display_name"], parts)
 
-    def _secret_set(self, fabric: FabricClient, path: str) -> str | None:
-        """The ClientSecret a person set in Fabric, so a new definition does not wipe it.
+    def _definition(self, fabric: FabricClient, path: str, props: dict[str, Any]) -> Any:
+        """The new definition, keeping the ClientSecret a person set in Fabric.
 
-        Read from the current definition and kept in this process only: never in the
-        resource's inputs, outputs or state.
+        The value is read from the current definition and kept in this process only: never in
+        the resource's inputs, outputs or state.
         """
         answer = fabric.call("POST", f"{path}/getDefinition").body or {}
+        secret = None
         for part in (answer.get("definition") or {}).get("parts") or []:
             if part.get("path") == "mashup.pq":
-                return dataflow.parameter_value(base64.b64decode(part["payload"]).decode())
-        return None
-
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        fabric = self.client(props)
-        path = f"/workspaces/{props['workspace_id']}/dataflows"
-        item = self._item(props)
-        existing = next(
-            (d for d in fabric.pages(path) if d.get("displayName") == props["display_name"]), None
-        )
-        if existing is not None:
-            dataflow_id = existing["id"]
-            item = self._item(props, self._secret_set(fabric, f"{path}/{dataflow_id}"))
-            fabric.call(
-                "POST", f"{path}/{dataflow_id}/updateDefinition", {"definition": item["definition"]}
-            )
-        else:
-            dataflow_id = (fabric.call("POST", path, item).body or {})["id"]
-        return CreateResult(id_=dataflow_id, outs={**props, "dataflow_id": dataflow_id})
-
-    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        path = f"/workspaces/{news['workspace_id']}/dataflows/{id_}"
-        fabric = self.client(news)
-        item = self._item(news, self._secret_set(fabric, path))
-        fabric.call("PATCH", path, {"displayName": item["displayName"]})
-        fabric.call("POST", f"{path}/updateDefinition", {"definition": item["definition"]})
-        return UpdateResult(outs={**news, "dataflow_id": id_})
-
-    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        path = f"/workspaces/{props['workspace_id']}/dataflows/{id_}"
-        response = self.client(props).call("GET", path, ok_404=True)
-        return ReadResult(id_=id_ if response.status != 404 else "", outs=props)
-
-    def delete(self, id_: str, props: dict[str, Any]) -> None:
-        path = f"/workspaces/{props['workspace_id']}/dataflows/{id_}"
-        self.client(props).call("DELETE", path, ok_404=True)
+                secret = dataflow.parameter_value(base64.b64decode(part["payload"]).decode())
+        return self._item(props, secret)["definition"]
 
 
 class WebConnection(Resource, module="fabric", name="WebConnection"):

@@ -113,8 +113,13 @@ def _run_registration(fake: FakeFabric, workspace: str, notebook: dict[str, Any]
     versions[name] = {"versionName": name, "status": "Deactivated", "polls": 0}
 
 
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as the API returns it: no definition, no stand-in bookkeeping."""
+    return {k: v for k, v in item.items() if k not in ("definition", "polls")}
+
+
 def _version_body(version: dict[str, Any]) -> dict[str, Any]:
-    body = {k: v for k, v in version.items() if k != "polls"}
+    body = _public(version)
     body["inputSignature"] = [{"type": "long", "name": "age", "required": True}]
     return body
 
@@ -279,13 +284,20 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                 },
             )
 
+        def _list(self, items: dict[str, dict[str, Any]], url: Any) -> None:
+            public = [_public(i) for i in items.values()]
+            self.send_json(200, fake.page(public, self.base_url + url.path, url.query))
+
         def _route_dataflow(self, method: str, parts: list[str], body: Any, url: Any) -> bool:  # noqa: PLR0912, PLR0915 - the route table
+            defined = {
+                "notebooks": (fake.notebooks, "Notebook"),
+                "dataflows": (fake.dataflows, "Dataflow"),
+            }
             match (method, parts):
                 case ("GET", ["connections", "supportedConnectionTypes"]):
                     self.send_json(200, {"value": fake.supported_types})
                 case ("GET", ["workspaces", _, "mlModels"]):
-                    items = list(fake.ml_models.values())
-                    self.send_json(200, fake.page(items, self.base_url + url.path, url.query))
+                    self._list(fake.ml_models, url)
                 case ("POST", ["workspaces", ws, "mlModels"]):
                     if fake.caller != "User":
                         self.send_json(
@@ -352,29 +364,35 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         else {"versionName": "", "status": "Deactivated"}
                     )
                     self.send_json(200, {**endpoint, "defaultVersionInfo": info})
-                case ("GET", ["workspaces", _, "notebooks"]):
-                    items = [
-                        {k: v for k, v in n.items() if k != "definition"}
-                        for n in fake.notebooks.values()
-                    ]
-                    self.send_json(200, fake.page(items, self.base_url + url.path, url.query))
-                case ("POST", ["workspaces", ws, "notebooks"]):
-                    nid = fake.new_id()
-                    fake.notebooks[nid] = {
-                        "id": nid,
+                case ("GET", ["workspaces", _, "notebooks" | "dataflows" as kind]):
+                    self._list(defined[kind][0], url)
+                case ("POST", ["workspaces", ws, "notebooks" | "dataflows" as kind]):
+                    store, item_type = defined[kind]
+                    iid = fake.new_id()
+                    store[iid] = {
+                        "id": iid,
                         "displayName": body["displayName"],
-                        "type": "Notebook",
+                        "description": body.get("description", ""),
+                        "type": item_type,
                         "workspaceId": ws,
                         "definition": body["definition"],
                     }
-                    self._accepted(
-                        {k: v for k, v in fake.notebooks[nid].items() if k != "definition"}
-                    )
-                case ("POST", ["workspaces", _, "notebooks", nid, "updateDefinition"]):
-                    fake.notebooks[nid]["definition"] = body["definition"]
-                    self.send_json(200, None)
-                case ("GET" | "DELETE", ["workspaces", _, "notebooks", nid]):
-                    self._item(method, fake.notebooks, nid, body)
+                    if kind == "notebooks":  # answered as a long-running operation
+                        self._accepted(_public(store[iid]))
+                    else:
+                        self.send_json(201, _public(store[iid]))
+                case ("POST", ["workspaces", _, "notebooks" | "dataflows" as kind, iid, verb]):
+                    store = defined[kind][0]
+                    if verb == "getDefinition":
+                        self.send_json(200, {"definition": store[iid]["definition"]})
+                    else:  # updateDefinition
+                        store[iid]["definition"] = body["definition"]
+                        self.send_json(200, None)
+                case (
+                    "GET" | "PATCH" | "DELETE",
+                    ["workspaces", _, "notebooks" | "dataflows" as kind, iid],
+                ):
+                    self._item(method, defined[kind][0], iid, body)
                 case ("POST", ["workspaces", ws, "items", nid, "jobs", job_type, "instances"]):
                     jid = fake.new_id()
                     fake.jobs[jid] = {
@@ -409,35 +427,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                                 **fake.job_failure,
                                 "requestId": str(uuid.uuid4()),
                             }
-                    self.send_json(
-                        200, {k: v for k, v in job.items() if k != "polls"}, {"Retry-After": "0"}
-                    )
-                case ("GET", ["workspaces", _, "dataflows"]):
-                    items = [
-                        {k: v for k, v in d.items() if k != "definition"}
-                        for d in fake.dataflows.values()
-                    ]
-                    self.send_json(200, fake.page(items, self.base_url + url.path, url.query))
-                case ("POST", ["workspaces", ws, "dataflows"]):
-                    did = fake.new_id()
-                    fake.dataflows[did] = {
-                        "id": did,
-                        "displayName": body["displayName"],
-                        "description": body.get("description", ""),
-                        "type": "Dataflow",
-                        "workspaceId": ws,
-                        "definition": body["definition"],
-                    }
-                    self.send_json(
-                        201, {k: v for k, v in fake.dataflows[did].items() if k != "definition"}
-                    )
-                case ("POST", ["workspaces", _, "dataflows", did, "getDefinition"]):
-                    self.send_json(200, {"definition": fake.dataflows[did]["definition"]})
-                case ("POST", ["workspaces", _, "dataflows", did, "updateDefinition"]):
-                    fake.dataflows[did]["definition"] = body["definition"]
-                    self.send_json(200, None)
-                case ("GET" | "PATCH" | "DELETE", ["workspaces", _, "dataflows", did]):
-                    self._item(method, fake.dataflows, did, body)
+                    self.send_json(200, _public(job), {"Retry-After": "0"})
                 case _:
                     return False
             return True
