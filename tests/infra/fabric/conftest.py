@@ -211,7 +211,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         ),
                     )
                 case ("POST", ["workspaces", ws, "dataPipelines"]):
-                    pid, op = fake.new_id(), fake.new_id()
+                    pid = fake.new_id()
                     fake.pipelines[pid] = {
                         "id": pid,
                         "displayName": body["displayName"],
@@ -219,17 +219,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         "workspaceId": ws,
                         "definition": body["definition"],
                     }
-                    fake.operations[op] = 0
-                    self.send_json(
-                        202,
-                        None,
-                        {
-                            "Location": f"{self.base_url}/v1/operations/{op}",
-                            "x-ms-operation-id": op,
-                            "Retry-After": "0",
-                        },
-                    )
-                    fake.results[op] = pid
+                    self._accepted(pid)
                 case ("POST", ["workspaces", _, "dataPipelines", pid, "updateDefinition"]):
                     fake.pipelines[pid]["definition"] = body["definition"]
                     self.send_json(200, None)
