@@ -150,7 +150,7 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
             if not self._route_dataflow(method, parts, body, url):
                 self._dispatch(method, parts, body, url)
 
-        def _dispatch(self, method: str, parts: list[str], body: Any, url: Any) -> None:  # noqa: PLR0912, PLR0915 - the route table
+        def _dispatch(self, method: str, parts: list[str], body: Any, url: Any) -> None:  # noqa: PLR0912 - the route table
             match (method, parts):
                 case ("GET", ["connections"]):
                     self.send_json(
