@@ -26,6 +26,10 @@ from infra.fabric.resources import (
 )
 
 
+# A Fabric item's display name as these settings allow it.
+ITEM_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,255}$"
+
+
 class FabricConfig(Section):
     """`fabml:fabric`: Fabric's principal and workspace, and the optional Fabric items."""
 
@@ -83,7 +87,7 @@ class FabricConfig(Section):
     )
     pipeline_name: str = Field(
         default="score-heart-batch",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,255}$",
+        pattern=ITEM_NAME,
         description="Display name of the Fabric Data pipeline.",
     )
     workspace_role: Literal["Contributor", "Member", "Admin", "Viewer"] = Field(
@@ -118,12 +122,12 @@ class FabricConfig(Section):
     )
     registration_notebook_name: str = Field(
         default="fabml-register-heart-classifier",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,255}$",
+        pattern=ITEM_NAME,
         description="Display name of the notebook that registers the model version.",
     )
     dataflow_name: str = Field(
         default="score-heart-dataflow",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,255}$",
+        pattern=ITEM_NAME,
         description="Display name of the Dataflow Gen2 that scores with the ML model endpoint.",
     )
     dataflow_cluster_id: str | None = Field(
