@@ -25,7 +25,6 @@ from infra.fabric.resources import (
     WorkspaceRoleAssignment,
 )
 
-
 # A Fabric item's display name as these settings allow it.
 ITEM_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,255}$"
 

@@ -87,10 +87,10 @@ class MlModelVersionProvider(_FabricProvider):
     # A changed model folder (its digest) registers a new version.
     replace_on = ("workspace_id", "model_name", "model_digest")
 
-    def _notebook(self, fabric: FabricClient, props: dict[str, Any]) -> str:
+    def _notebook(self, fabric: FabricClient, props: dict[str, Any], model_name: str) -> str:
         path = f"/workspaces/{props['workspace_id']}/notebooks"
         item = registration_notebook.notebook_item(
-            props["notebook_name"], Path(props["model_folder"]), props["model_name"]
+            props["notebook_name"], Path(props["model_folder"]), model_name
         )
         existing = _find(fabric, path, props["notebook_name"])
         if existing is None:
@@ -135,28 +135,42 @@ class MlModelVersionProvider(_FabricProvider):
                     f"{fabric.timeout_seconds:.0f} s"
                 )
 
+    def _model(self, fabric: FabricClient, props: dict[str, Any]) -> dict[str, Any] | None:
+        """The ML model the version goes to: the adopted or created one, else the one named."""
+        workspace = props["workspace_id"]
+        if props.get("ml_model_id"):
+            return fabric.call(
+                "GET", f"/workspaces/{workspace}/mlModels/{props['ml_model_id']}"
+            ).body
+        return _find(fabric, f"/workspaces/{workspace}/mlModels", props["model_name"])
+
+    def _versions(self, fabric: FabricClient, workspace: str, model_id: str) -> set[str]:
+        path = f"/workspaces/{workspace}/mlmodels/{model_id}/endpoint/versions"
+        return {v["versionName"] for v in fabric.pages(path)}
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         fabric = self.client(props)
         workspace = props["workspace_id"]
-        notebook = self._notebook(fabric, props)
+        model = self._model(fabric, props)
+        # MLflow registers by name: an adopted item keeps its own name.
+        model_name = (model or {}).get("displayName") or props["model_name"]
+        before = self._versions(fabric, workspace, model["id"]) if model else set()
+        notebook = self._notebook(fabric, props, model_name)
         self._run(fabric, workspace, notebook)
-        model_id = props.get("ml_model_id")
-        if not model_id:
-            found = _find(fabric, f"/workspaces/{workspace}/mlModels", props["model_name"])
-            if found is None:
-                raise FabricError(
-                    f"the registration notebook ran, but workspace {workspace} has no ML model "
-                    f"named {props['model_name']}"
-                )
-            model_id = found["id"]
-        versions = list(
-            fabric.pages(f"/workspaces/{workspace}/mlmodels/{model_id}/endpoint/versions")
-        )
-        if not versions:
-            raise FabricError(f"ML model {model_id} has no version after the registration run")
-        latest = max(versions, key=lambda v: int(v["versionName"]))["versionName"]
-        outs = {**props, "notebook_id": notebook, "model_id": model_id, "version_name": latest}
-        return CreateResult(id_=f"{model_id}/{latest}", outs=outs)
+        model = model or self._model(fabric, props)
+        if model is None:
+            raise FabricError(
+                f"the registration notebook ran, but workspace {workspace} has no ML model "
+                f"named {model_name}"
+            )
+        new = self._versions(fabric, workspace, model["id"]) - before
+        if not new:
+            raise FabricError(
+                f"the registration notebook ran, but ML model {model['id']} has no new version"
+            )
+        latest = max(new, key=int)
+        outs = {**props, "notebook_id": notebook, "model_id": model["id"], "version_name": latest}
+        return CreateResult(id_=f"{model['id']}/{latest}", outs=outs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         keep = ("notebook_id", "model_id", "version_name")

@@ -124,6 +124,17 @@ def test_a_new_run_updates_the_notebook_and_registers_the_next_version(fabric: F
     _clean(fake)
 
 
+def test_an_adopted_model_gets_the_version_under_its_own_name(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    model = "aaaaaaaa-0000-4000-8000-00000000000c"
+    fake.ml_models[model] = {"id": model, "displayName": "heart-v0", "type": "MLModel"}
+    fake.versions[model] = {"1": {"versionName": "1", "status": "Active", "polls": 0}}
+    outs = MlModelVersionProvider(client).create({**VERSION, "ml_model_id": model}).outs or {}
+    assert (outs["model_id"], outs["version_name"]) == (model, "2")
+    assert len(fake.ml_models) == 1  # no second model named after the setting
+    _clean(fake)
+
+
 def test_a_failed_notebook_run_fails_with_the_jobs_reason(fabric: Fabric) -> None:
     fake, client, _ = fabric
     fake.job_failure = {"errorCode": "MlflowException", "message": "Registered model is locked"}
