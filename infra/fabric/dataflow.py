@@ -329,7 +329,10 @@ def query_id(name: str) -> str:
 def query_metadata(
     display_name: str, connections: list[dict[str, str]] | None = None
 ) -> dict[str, Any]:
-    """queryMetadata.json, in the shape Fabric exports (dataflow/ spec examples).
+    """queryMetadata.json, in the shape Fabric exports: the keys of the definitions in the
+    dataflow/ spec's examples, which were fetched from Dataflows made in the UI (a test holds
+    ours to them). The connection entries' shape is that of an exported definition as
+    microsoft/fabric-cicd's documentation shows it; their ClusterId needs a tenant.
 
     `connections` binds a query's web sources to Fabric connections: entries
     `{"path", "kind", "connectionId"}`, whose connectionId is the JSON text

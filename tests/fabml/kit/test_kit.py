@@ -20,6 +20,7 @@ from infra.components.model import ModelConfig
 from infra.fabric import requests
 from infra.fabric.score_request import describe
 from infra.output_names import OUTPUT_NAMES
+from tests.conftest import SPECS
 from tests.fabric_spec import FabricSpec
 from tests.node_tools import NODE_MODULES, node_module
 
@@ -253,6 +254,18 @@ def test_m_files_parse_and_carry_the_one_request_description(
 def test_dataflow_definition_is_what_the_api_takes(outputs_file: Path) -> None:
     files = kit_files(from_file(outputs_file), KitOptions())
     metadata = json.loads(files["dataflow/queryMetadata.json"])
+    # Same keys as a definition Fabric exported (the spec's example), none guessed.
+    example = json.loads((SPECS / "fabric/dataflow/examples/CreateDataflow.json").read_text())
+    exported = {
+        part["path"]: base64.b64decode(part["payload"]).decode()
+        for part in example["parameters"]["createDataflowRequest"]["definition"]["parts"]
+    }
+    reference = json.loads(exported["queryMetadata.json"])
+    assert set(metadata) == set(reference)
+    known = {k for query in reference["queriesMetadata"].values() for k in query}
+    assert all(set(q) <= known for q in metadata["queriesMetadata"].values())
+    assert set(json.loads(files["dataflow/.platform"])) == set(json.loads(exported[".platform"]))
+    assert exported["mashup.pq"].splitlines()[1] == files["dataflow/mashup.pq"].splitlines()[0]
     assert metadata["formatVersion"] == "202502"
     assert set(metadata["queriesMetadata"]) == {"ClientSecret", "Scored"}
     assert metadata["queriesMetadata"]["ClientSecret"]["loadEnabled"] is False
