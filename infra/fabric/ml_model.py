@@ -201,10 +201,12 @@ class MlModelEndpointProvider(_FabricProvider):
         fabric = self.client(props)
         endpoint = self._endpoint(props)
         version = f"{endpoint}/versions/{props['version_name']}"
-        fabric.call("POST", f"{version}/activate")  # 200, or 202 followed to its end
+        state = fabric.call("GET", version)
+        if (state.body or {}).get("status") not in VERSION_SERVING:
+            fabric.call("POST", f"{version}/activate")  # 200, or 202 followed to its end
+            state = fabric.call("GET", version)
         deadline = time.monotonic() + fabric.timeout_seconds
         while True:
-            state = fabric.call("GET", version)
             status = (state.body or {}).get("status")
             if status in VERSION_SERVING:
                 break
@@ -219,6 +221,7 @@ class MlModelEndpointProvider(_FabricProvider):
                     f"activating {version}: not active after {fabric.timeout_seconds:.0f} s"
                 )
             fabric.wait(_retry_after(state.headers, POLL_SECONDS))
+            state = fabric.call("GET", version)
         # Scale rule on the active version, then the default: the score API scores only that.
         fabric.call("PATCH", version, {"scaleRule": props["scale_rule"]})
         fabric.call(

@@ -46,6 +46,7 @@ class FakeFabric:
     notebooks: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     job_failure: dict[str, str] | None = None  # the failureReason a notebook run ends with
+    activation_failure: dict[str, str] | None = None  # the failureDetails an activation ends with
     registered: list[dict[str, bytes]] = field(default_factory=list)  # files each run logged
     dataflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     supported_types: list[dict[str, Any]] = field(
@@ -316,7 +317,10 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         return True
                     if version["status"] == "Activating":
                         version["polls"] += 1
-                        if version["polls"] > 1:
+                        if version["polls"] > 1 and fake.activation_failure:
+                            version["status"] = "Failed"
+                            version["failureDetails"] = fake.activation_failure
+                        elif version["polls"] > 1:
                             version["status"] = "Active"
                     self.send_json(200, _version_body(version), {"Retry-After": "0"})
                 case (

@@ -163,6 +163,7 @@ def test_the_endpoint_is_activated_then_scaled_then_made_default(fabric: Fabric)
     endpoint = f"/v1/workspaces/{WORKSPACE}/mlmodels/{version['model_id']}/endpoint"
     calls = [(m, p) for m, p, _ in fake.requests if not p.startswith("/v1/operations")]
     assert calls == [
+        ("GET", f"{endpoint}/versions/1"),  # Deactivated: versions start inactive
         ("POST", f"{endpoint}/versions/1/activate"),
         ("GET", f"{endpoint}/versions/1"),  # Activating
         ("GET", f"{endpoint}/versions/1"),  # Active
@@ -203,6 +204,22 @@ def test_a_new_version_becomes_the_default_and_the_old_one_sleeps(fabric: Fabric
     versions = fake.versions[first["model_id"]]
     assert (versions["1"]["status"], versions["2"]["status"]) == ("Deactivated", "Active")
     assert fake.endpoints[first["model_id"]]["defaultVersionName"] == "2"
+    _clean(fake)
+
+
+def test_a_failed_activation_fails_with_fabrics_details(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    version = _registered(client)
+    fake.activation_failure = {"errorCode": "ModelFlavorNotSupported", "message": "no pyfunc"}
+    props = {
+        "workspace_id": WORKSPACE,
+        "model_id": version["model_id"],
+        "version_name": "1",
+        "scale_rule": "AlwaysOn",
+    }
+    with pytest.raises(FabricError, match="Failed ModelFlavorNotSupported no pyfunc"):
+        MlModelEndpointProvider(client).create(props)
+    assert not [b for m, _, b in fake.requests if m == "PATCH"]
     _clean(fake)
 
 
