@@ -17,8 +17,9 @@ from fabml.plan.render import output_display, render_text
 from fabml.plan.runner import plan_stack
 from infra import placeholder
 from infra.components.model import ModelConfig
-from infra.fabric import requests
-from infra.fabric.score_request import describe
+from infra.fabric import dataflow, requests
+from infra.fabric.score_request import ScoreRequest, describe
+from infra.model_signature import Column
 from infra.output_names import OUTPUT_NAMES
 from tests.conftest import SPECS
 from tests.fabric_spec import FabricSpec
@@ -249,6 +250,25 @@ def test_m_files_parse_and_carry_the_one_request_description(
         "ClientSecret",
     ]
     assert _pairs(mashup, "ClientSecret") == [['""', "true", "true", '"Text"']]
+
+
+def test_one_description_drives_both_clients(tmp_path: Path) -> None:
+    # Another model, another batch size: the M and the Python client both follow.
+    request = ScoreRequest((Column("b", "long"), Column("a", "string")), "double", batch_size=7)
+    parsed = _parse(tmp_path, {"f.pq": dataflow.function_document(request)})["f.pq"]
+    assert parsed["ok"]
+    assert _pairs(parsed, "inputColumns") == [['"b"', '"a"']]
+    assert _pairs(parsed, "batchSize") == [["7"]]
+    inputs = request.inputs(["a", "b", "extra"], [["x", "1", 0]] * 15)
+    assert inputs[0] == [1, "x"]  # by name, in the signature's order, typed
+    batches = list(request.batches(inputs))
+    assert [len(b) for b in batches] == [7, 7, 1]
+    assert request.body(batches[0]) == {
+        "formatType": "dataframe",
+        "orientation": "values",
+        "inputs": batches[0],
+    }
+    assert request.path("W", "M") == "/workspaces/W/mlModels/M/endpoint/score"
 
 
 def test_dataflow_definition_is_what_the_api_takes(outputs_file: Path) -> None:
