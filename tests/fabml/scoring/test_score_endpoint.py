@@ -202,3 +202,16 @@ def test_secrets_never_come_from_the_command_line(capsys: pytest.CaptureFixture[
         main(["score-endpoint", "nope.csv", "--workspace-id", WORKSPACE, "--model-id", MODEL]) == 2
     )
     assert "nope.csv: no such file" in capsys.readouterr().err
+
+
+def test_a_csv_without_a_model_column_is_refused_before_any_call(
+    endpoint: tuple[Endpoint, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, base = endpoint
+    lines = SAMPLE.read_text().splitlines()
+    short = tmp_path / "short.csv"
+    short.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
+    ids = ["--workspace-id", WORKSPACE, "--model-id", MODEL]
+    assert main(["score-endpoint", str(short), *ids, "--api-url", base]) == 2
+    assert "lack the model's input column(s) thal" in capsys.readouterr().err
+    assert state.requests == []
