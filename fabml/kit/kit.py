@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fabml.kit import sheet
 from infra.components.model import ModelConfig
-from infra.fabric import dataflow, requests, score_request
+from infra.fabric import dataflow, dataflow_definition, requests, score_request
 from infra.fabric.outputs import StackOutputs
 from infra.fabric.pipeline import pipeline_content
 
@@ -48,7 +48,9 @@ def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
     # The Dataflow definition as the API takes it, for people who import or paste by hand.
     definition = {
         f"dataflow/{name}": text
-        for name, text in dataflow.definition_files(request, target, options.dataflow_name).items()
+        for name, text in dataflow_definition.definition_files(
+            request, target, options.dataflow_name
+        ).items()
     }
     return {
         "connection-sheet.md": sheet.markdown(outputs),

@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 from infra.components.config import Section, guid
 from infra.components.context import StackContext
 from infra.components.data_lake import DataLake
-from infra.fabric import dataflow, registration_notebook, score_request
+from infra.fabric import dataflow, dataflow_definition, registration_notebook, score_request
 from infra.fabric.dataflow_item import Dataflow, WebConnection
 from infra.fabric.ml_model import FabricMlModel, MlModelEndpoint, MlModelVersion
 from infra.fabric.resources import (
@@ -303,7 +303,9 @@ class DataflowRoute:
         def parts(model: str, tenant_id: str, connection_ids: list[str]) -> str:
             bindings = (
                 [
-                    dataflow.web_connection_binding(base, config.dataflow_cluster_id, cid)
+                    dataflow_definition.web_connection_binding(
+                        base, config.dataflow_cluster_id, cid
+                    )
                     for base, cid in zip(self.web_connections, connection_ids, strict=True)
                 ]
                 if config.dataflow_cluster_id
@@ -311,7 +313,9 @@ class DataflowRoute:
             )
             target = dataflow.Target(str(workspace), model, tenant_id, config.principal_client_id)
             return json.dumps(
-                dataflow.definition_files(request, target, config.dataflow_name, bindings)
+                dataflow_definition.definition_files(
+                    request, target, config.dataflow_name, bindings
+                )
             )
 
         self.dataflow = Dataflow(

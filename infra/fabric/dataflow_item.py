@@ -18,7 +18,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, Resource
 
 from infra.clients.fabric import FabricClient
-from infra.fabric import dataflow, requests
+from infra.fabric import dataflow_definition, requests
 from infra.fabric.connection_types import check_connection_type
 from infra.fabric.resources import ConnectionProvider, _DefinitionItemProvider
 
@@ -50,7 +50,9 @@ class DataflowProvider(_DefinitionItemProvider):
     def _item(self, props: dict[str, Any], secret: str | None = None) -> dict[str, Any]:
         parts = json.loads(props["parts"])
         if secret:
-            parts["mashup.pq"] = dataflow.with_parameter_value(parts["mashup.pq"], secret)
+            parts["mashup.pq"] = dataflow_definition.with_parameter_value(
+                parts["mashup.pq"], secret
+            )
         return requests.dataflow_item(props["display_name"], parts)
 
     def _definition(self, fabric: FabricClient, path: str, props: dict[str, Any]) -> Any:
@@ -63,7 +65,9 @@ class DataflowProvider(_DefinitionItemProvider):
         secret = None
         for part in (answer.get("definition") or {}).get("parts") or []:
             if part.get("path") == "mashup.pq":
-                secret = dataflow.parameter_value(base64.b64decode(part["payload"]).decode())
+                secret = dataflow_definition.parameter_value(
+                    base64.b64decode(part["payload"]).decode()
+                )
         return self._item(props, secret)["definition"]
 
 

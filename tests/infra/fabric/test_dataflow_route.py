@@ -14,7 +14,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from infra.clients.fabric import FabricClient, FabricError
 from infra.components.model import ModelConfig, model_files
-from infra.fabric import dataflow, registration_notebook
+from infra.fabric import dataflow, dataflow_definition, registration_notebook
 from infra.fabric.dataflow_item import DataflowProvider, WebConnectionProvider
 from infra.fabric.ml_model import MlModelEndpointProvider, MlModelProvider, MlModelVersionProvider
 from infra.fabric.score_request import describe
@@ -270,7 +270,7 @@ def test_a_web_connection_the_tenant_does_not_support_is_named(
 def test_the_dataflow_is_created_with_its_definition_then_updated(fabric: Fabric) -> None:
     fake, client, _ = fabric
     target = dataflow.Target(WORKSPACE, "m-1", "t-1", "c-1")
-    parts = dataflow.definition_files(describe(FOLDER), target, "score-heart-dataflow")
+    parts = dataflow_definition.definition_files(describe(FOLDER), target, "score-heart-dataflow")
     props = {
         "workspace_id": WORKSPACE,
         "display_name": "score-heart-dataflow",
@@ -281,9 +281,33 @@ def test_the_dataflow_is_created_with_its_definition_then_updated(fabric: Fabric
     decoded = {p["path"]: base64.b64decode(p["payload"]).decode() for p in stored}
     assert decoded == parts
     assert '"m-1"' in decoded["mashup.pq"]
-    again = DataflowProvider(client).create({**props, "parts": json.dumps({**parts, "x": "y"})})
+    # A person sets the secret in Fabric; the next deployment must not wipe it.
+    for part in stored:
+        if part["path"] == "mashup.pq":
+            text = dataflow_definition.with_parameter_value(decoded["mashup.pq"], "set-by-a-person")
+            part["payload"] = base64.b64encode(text.encode()).decode()
+    changed = {**parts, "mashup.pq": parts["mashup.pq"].replace('"m-1"', '"m-2"')}
+    again = DataflowProvider(client).create({**props, "parts": json.dumps(changed)})
     assert again.id == created.id
     assert len(fake.dataflows) == 1
+
+    def current() -> str:
+        [mashup] = [
+            base64.b64decode(p["payload"]).decode()
+            for p in fake.dataflows[str(created.id)]["definition"]["parts"]
+            if p["path"] == "mashup.pq"
+        ]
+        return mashup
+
+    assert '"m-2"' in current()
+    assert dataflow_definition.parameter_value(current()) == "set-by-a-person"
+    newer = {**parts, "mashup.pq": parts["mashup.pq"].replace('"m-1"', '"m-3"')}
+    updated = DataflowProvider(client).update(
+        str(created.id), props, {**props, "parts": json.dumps(newer)}
+    )
+    assert '"m-3"' in current()
+    assert dataflow_definition.parameter_value(current()) == "set-by-a-person"
+    assert "set-by-a-person" not in json.dumps([again.outs, updated.outs])
     _clean(fake)
 
 
