@@ -22,6 +22,8 @@ from typing import Any
 
 from fabml.scoring.score_client import EndpointScorer, read_rows
 from infra.clients.fabric import FabricClient
+from infra.components.model.config import ModelConfig
+from infra.fabric.score_request import describe
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -72,11 +74,12 @@ def how_to(base: str, rows: list[list[Any]]) -> None:
         )
 
 
-def ours(base: str, rows: list[list[Any]], batch: int) -> None:
+def ours(base: str, header: list[str], rows: list[list[Any]], batch: int) -> None:
     def token(scope: str) -> str:
         return _post(f"{base}/tenant/oauth2/v2.0/token", {"scope": scope})["access_token"]
 
-    EndpointScorer(FabricClient(base_url=f"{base}/v1", token=token), "w", "m", batch).score(rows)
+    client = FabricClient(base_url=f"{base}/v1", token=token)
+    EndpointScorer(client, "w", "m", describe(ModelConfig().folder, batch)).score(header, rows)
 
 
 def main() -> int:
@@ -84,14 +87,14 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
-    _, sample = read_rows(SAMPLE)
+    header, sample = read_rows(SAMPLE)
     rows = [sample[i % len(sample)] for i in range(args.rows)]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     print(f"{args.rows:,} rows against a local endpoint")
     for label, run in (
-        ("fabml score-endpoint", lambda: ours(base, rows, args.batch)),
+        ("fabml score-endpoint", lambda: ours(base, header, rows, args.batch)),
         ("the how-to's function", lambda: how_to(base, rows)),
     ):
         COUNTS.update(token=0, score=0)

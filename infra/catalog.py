@@ -57,7 +57,7 @@ class ResourceType:
     `id_template` is the ARM ID with `{input}` fields (and `{subscriptionId}`); `name_input` the
     input that holds the Azure name. Components and dynamic resources have neither. `aliases`:
     the tokens the SDK registered the same resource under before a rename (it declares them,
-    under API-versioned modules, as the resource's aliases).
+    under API-versioned modules, as the resource's aliases). `computed`: see below.
     """
 
     token: str
@@ -67,6 +67,9 @@ class ResourceType:
     key_inputs: tuple[str, ...] = ()
     tagged: bool = False
     aliases: tuple[str, ...] = ()
+    # Outputs a dynamic provider fills in at create time (IDs of Fabric items): the offline
+    # plan's mocks stand "known after deploy" placeholders in for them.
+    computed: tuple[str, ...] = ()
 
     @property
     def is_component(self) -> bool:
@@ -249,10 +252,27 @@ ROLE_ASSIGNMENT = ResourceType(
 DEFAULT_DEPLOYMENT = ResourceType(
     "pulumi-python:dynamic/scoring:DefaultDeployment", key_inputs=("deployment_name",)
 )
-FABRIC_CONNECTION = ResourceType("pulumi-python:dynamic/fabric:Connection")
+FABRIC_CONNECTION = ResourceType(
+    "pulumi-python:dynamic/fabric:Connection", computed=("connection_id",)
+)
 FABRIC_SHORTCUT = ResourceType("pulumi-python:dynamic/fabric:Shortcut")
 FABRIC_ROLE_ASSIGNMENT = ResourceType("pulumi-python:dynamic/fabric:WorkspaceRoleAssignment")
-FABRIC_PIPELINE = ResourceType("pulumi-python:dynamic/fabric:DataPipeline")
+FABRIC_PIPELINE = ResourceType(
+    "pulumi-python:dynamic/fabric:DataPipeline", computed=("pipeline_id",)
+)
+FABRIC_CONNECTION_ROLE = ResourceType("pulumi-python:dynamic/fabric:ConnectionRoleAssignment")
+FABRIC_WEB_CONNECTION = ResourceType(
+    "pulumi-python:dynamic/fabric:WebConnection", computed=("connection_id",)
+)
+FABRIC_DATAFLOW = ResourceType("pulumi-python:dynamic/fabric:Dataflow", computed=("dataflow_id",))
+FABRIC_ML_MODEL = ResourceType("pulumi-python:dynamic/fabric:MlModel", computed=("model_id",))
+FABRIC_ML_MODEL_VERSION = ResourceType(
+    "pulumi-python:dynamic/fabric:MlModelVersion",
+    computed=("model_id", "version_name", "notebook_id"),
+)
+FABRIC_ML_MODEL_ENDPOINT = ResourceType(
+    "pulumi-python:dynamic/fabric:MlModelEndpoint", computed=("score_url",)
+)
 
 # The program's own components (infra/components/): they group resources, Azure never sees them.
 COMPONENTS = tuple(
@@ -296,6 +316,12 @@ TYPES: dict[str, ResourceType] = {
         FABRIC_SHORTCUT,
         FABRIC_ROLE_ASSIGNMENT,
         FABRIC_PIPELINE,
+        FABRIC_CONNECTION_ROLE,
+        FABRIC_WEB_CONNECTION,
+        FABRIC_DATAFLOW,
+        FABRIC_ML_MODEL,
+        FABRIC_ML_MODEL_VERSION,
+        FABRIC_ML_MODEL_ENDPOINT,
         *COMPONENTS,
     )
 }

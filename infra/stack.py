@@ -117,6 +117,7 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
             if secret is None
             else pulumi.Output.secret(secret.get_secret_value()),
             stack_outputs=dict(outputs),
+            model_folder=settings.model.folder,
         )
         outputs.update(
             {
@@ -125,4 +126,13 @@ def build(settings: StackSettings) -> dict[str, pulumi.Input[str]]:
                 "fabricPipelineId": side.pipeline.pipeline_id,
             }
         )
+        if side.route is not None:
+            outputs.update(
+                {
+                    "fabricMlModelId": side.route.version.model_id,
+                    "fabricMlModelVersion": side.route.version.version_name,
+                    "fabricScoreUrl": side.route.endpoint.score_url,
+                    "fabricDataflowId": side.route.dataflow.dataflow_id,
+                }
+            )
     return outputs

@@ -44,6 +44,8 @@ def _token_source(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     from fabml.scoring.score_client import EndpointScorer, read_rows
     from infra.clients.fabric import FabricClient
+    from infra.components.model.config import ModelConfig
+    from infra.fabric.score_request import describe
 
     header, rows = read_rows(args.csv)
     credential = _CountingCredential(_token_source(args))
@@ -51,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
         FabricClient(base_url=args.api_url, credential=credential),
         args.workspace_id,
         args.model_id,
-        args.batch_size,
+        describe(ModelConfig().folder, args.batch_size),
     )
-    predictions = scorer.score(rows)
+    predictions = scorer.score(header, rows)
     out = args.out.open("w", newline="") if args.out else sys.stdout
     try:
         writer = csv.writer(out)

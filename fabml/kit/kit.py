@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
 from fabml.kit import sheet
 from fabml.kit.options import KitOptions
-from infra.fabric import dataflow, requests
+from infra.components.model.config import ModelConfig
+from infra.fabric import dataflow, dataflow_definition, requests, score_request
 from infra.fabric.outputs import StackOutputs
 from infra.fabric.pipeline import pipeline_content
 from infra.uris import output_location
@@ -22,6 +25,22 @@ def _json(value: object) -> str:
 def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
     dfs, container = outputs["storageDfsUrl"], outputs["dataContainerName"]
     folder = outputs["jobInputUri"].split("/paths/", 1)[-1]
+    request = score_request.describe(
+        options.model_folder or ModelConfig().folder, options.batch_size
+    )
+    target = dataflow.Target(
+        options.fabric_workspace_id,
+        options.ml_model_id,
+        outputs["tenantId"],
+        outputs["servicePrincipalClientId"],
+    )
+    # The Dataflow definition as the API takes it, for people who import or paste by hand.
+    definition = {
+        f"dataflow/{name}": text
+        for name, text in dataflow_definition.definition_files(
+            request, target, options.dataflow_name
+        ).items()
+    }
     # The sheet's values are in Fabric's UI; the bodies, for the REST API, hold the secret as
     # a placeholder.
     signs_in = {"tenant_id": outputs["tenantId"], "client_id": outputs["servicePrincipalClientId"]}
@@ -31,8 +50,9 @@ def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
         "pipeline-content.json": _json(
             pipeline_content(outputs, options.ml_connection_id, options.ml_execution_type)
         ),
-        "dataflow-score.pq": dataflow.score_function(options.batch_size),
-        "dataflow-invoke.pq": dataflow.invocation(outputs, options.batch_size),
+        "dataflow-score.pq": dataflow.function_document(request),
+        "dataflow-invoke.pq": dataflow.scored_query(request, target) + "\n",
+        **definition,
         "rest/create-connection.json": _json(
             requests.adls_connection(
                 options.connection_name,
@@ -51,6 +71,12 @@ def kit_files(outputs: StackOutputs, options: KitOptions) -> dict[str, str]:
                 options.ml_connection_credential,
                 **signs_in,
             )
+        ),
+        "rest/create-web-connection-entra.json": _json(
+            requests.web_connection("fabml-entra-token", dataflow.TOKEN_BASE)
+        ),
+        "rest/create-web-connection-fabric-api.json": _json(
+            requests.web_connection("fabml-fabric-api", score_request.API_BASE)
         ),
         "rest/create-shortcut.json": _json(
             requests.shortcut(options.shortcut_name, dfs, container, folder, options.connection_id)
@@ -72,9 +98,11 @@ def write_kit(outputs: StackOutputs, out_dir: Path, options: KitOptions) -> list
     for name, text in kit_files(outputs, options).items():
         path = out_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Whole files only: a temporary file beside it, then renamed over it.
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(text)
-        temporary.replace(path)
+        # Whole or not at all: a temporary file beside it, then renamed over it.
+        with tempfile.NamedTemporaryFile(
+            "w", dir=path.parent, prefix=f".{path.name}.", delete=False, encoding="utf-8"
+        ) as handle:
+            handle.write(text)
+        os.replace(handle.name, path)
         written.append(path)
     return written

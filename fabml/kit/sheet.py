@@ -44,6 +44,12 @@ AUTHENTICATION_KIND = {
 }
 SECRET = "the principal's client secret (fabml:fabricPrincipalSecret; not written here)"
 
+# The Dataflow Gen2 route (Fabric ML model endpoint), in the Fabric UI's own words.
+TENANT = "Admin portal > Tenant settings"
+WORKSPACE_ACCESS = "Workspace > Manage access > Add people or groups"
+WEB_CONNECTION = "Settings > Manage connections and gateways > New > Cloud"
+DATAFLOW = "Dataflow Gen2 (fabml:fabric.dataflowName) > Home"
+
 
 def _sign_in(screen: str, credential: str, outputs: StackOutputs) -> list[Entry]:
     entries = [Entry(screen, "Authentication kind", AUTHENTICATION_KIND[credential])]
@@ -109,6 +115,46 @@ def entries(outputs: StackOutputs, options: KitOptions) -> list[Entry]:
         Entry(GENERAL, "Timeout", ACTIVITY_TIMEOUT),
         Entry(GENERAL, "Retry", str(RETRIES)),
         Entry(GENERAL, "Retry interval (sec)", str(RETRY_INTERVAL_SECONDS)),
+        *dataflow_entries(outputs),
+    ]
+
+
+def dataflow_entries(outputs: StackOutputs) -> list[Entry]:
+    """The Dataflow Gen2 route: what `pulumi up` cannot do, or a user must check."""
+    o = outputs.shown
+    return [
+        Entry(
+            f"{TENANT} > Developer settings",
+            "Service principals can call Fabric public APIs (formerly: ... can use Fabric APIs)",
+            "Enabled, for a security group holding the principal",
+        ),
+        Entry(TENANT, "ML model endpoints (tenant switch)", "Enabled (the default)"),
+        Entry(WORKSPACE_ACCESS, "Service principal client ID", o("servicePrincipalClientId")),
+        Entry(WORKSPACE_ACCESS, "Role", "Contributor"),
+        Entry(WEB_CONNECTION, "Connection type", "Web (two connections)"),
+        Entry(
+            WEB_CONNECTION,
+            "URL",
+            "https://login.microsoftonline.com/ and https://api.fabric.microsoft.com/",
+        ),
+        Entry(WEB_CONNECTION, "Authentication method", "Anonymous (the M sends the token)"),
+        Entry(WEB_CONNECTION, "Privacy level", "Organizational (both)"),
+        Entry(f"{DATAFLOW} > Manage connections", "Web sources", "bind the two Web connections"),
+        Entry(
+            f"{DATAFLOW} > Manage parameters",
+            "ClientSecret > Current value",
+            "the principal's client secret (readable by the Dataflow's editors: see README)",
+        ),
+        Entry(
+            "Dataflow Gen2 > Scored query > Data destination",
+            "Lakehouse (sign in: an OAuth connection the API cannot create)",
+            "your lakehouse, new table heart_scored",
+        ),
+        Entry(
+            "Dataflow Gen2 > Home > Save & run",
+            "Run as",
+            "a user (Fabric does not let a service principal run a Dataflow)",
+        ),
     ]
 
 

@@ -52,10 +52,9 @@ class PlanMocks(Mocks):
                 "userAssignedIdentities": {i: {} for i in identity["userAssignedIdentities"]},
             }
         if args.typ.startswith("pulumi-python:dynamic"):
-            from infra.fabric.resources import COMPUTED_OUTPUTS
-
             # Outputs a dynamic provider fills in at create time (IDs of Fabric items).
-            for key in COMPUTED_OUTPUTS.get(args.typ, ()):
+            dynamic = catalog.lookup(args.typ)
+            for key in dynamic.computed if dynamic else ():
                 state[key] = placeholder.after_deploy(f"{args.name}.{key}")
             return f"{args.name}-id", state
         kind = catalog.lookup(args.typ)

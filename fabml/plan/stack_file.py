@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from fabml import bounded_yaml
+from infra import bounded_yaml
 from infra.errors import UserError
 from infra.project import REPO_ROOT
 

@@ -1,16 +1,17 @@
 """Scores rows through a Fabric ML model endpoint, the way the Dataflow M function does.
 
+What it sends (path, column order by name, types, format, orientation, batch size) comes from
+the one request description, `infra.fabric.score_request`, which the M is generated from too.
 One token per run (the stack's bearer policy keeps it and asks again only shortly before it
-expires), rows sent in batches in the score API's dataframe format, throttling, 5xx and
-timeouts retried honouring Retry-After (scoring a batch twice does no harm): 10,000 rows cost
-1 token request and ceil(10,000 / batch size) score requests, not a token and a request per row.
+expires), 429, 5xx and timeouts retried honouring Retry-After (scoring a batch twice does no
+harm), a 202 followed to its operation's result: 10,000 rows cost 1 token request and
+ceil(10,000 / batch size) score requests (plus polls), not a token and a request per row.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from fabml.scoring.signature import check_header
 from infra.clients.fabric import FabricClient
 from infra.errors import UserError
+from infra.fabric.score_request import ScoreRequest
 
 
 class ScoreInputError(UserError):
@@ -66,24 +68,20 @@ def _value(cell: str) -> Any:
     return cell
 
 
-def _batches(rows: list[list[Any]], size: int) -> Iterator[list[list[Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
-
-
 @dataclass
 class EndpointScorer:
     fabric: FabricClient
     workspace_id: str
     model_id: str
-    batch_size: int = 500
+    request: ScoreRequest
     requests: int = field(default=0, init=False)
 
-    def score(self, rows: list[list[Any]]) -> list[Any]:
-        path = f"/workspaces/{self.workspace_id}/mlModels/{self.model_id}/endpoint/score"
+    def score(self, header: list[str], rows: list[list[Any]]) -> list[Any]:
+        """Predictions for `rows`, whose columns `header` names (sent by name, not place)."""
+        path = self.request.path(self.workspace_id, self.model_id)
         predictions: list[Any] = []
-        for batch in _batches(rows, self.batch_size):
-            body = {"formatType": "dataframe", "orientation": "values", "inputs": batch}
+        for batch in self.request.batches(self.request.inputs(header, rows)):
+            body = self.request.body(batch)
             self.requests += 1
             answer = self.fabric.call("POST", path, body, retry_post=True).body or {}
             values = answer.get("predictions")

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import yaml
+from infra.model_signature import Column, ModelFolderError, read_signature
 
-from fabml import bounded_yaml
-from infra.errors import UserError
+__all__ = [
+    "Column",
+    "ModelFolderError",
+    "Problem",
+    "check_frame",
+    "check_header",
+    "non_finite",
+    "read_signature",
+]
 
 _LONG = re.compile(r"^[+-]?\d+$")
 _DOUBLE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -20,16 +25,6 @@ _DOUBLE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _NON_FINITE = re.compile(r"^[+-]?(nan|inf|infinity)$", re.IGNORECASE)
 _LONG_RANGE = (-(2**63), 2**63 - 1)
 _CHECKS = {"long": _LONG, "integer": _LONG, "double": _DOUBLE, "float": _DOUBLE}
-
-
-class ModelFolderError(UserError):
-    """The MLflow model folder is missing or has no usable signature."""
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
 
 
 @dataclass(frozen=True)
@@ -43,17 +38,6 @@ class Problem:
         where = self.file + (f", line {self.row}" if self.row else "")
         where += f", column {self.column}" if self.column else ""
         return f"{where}: {self.message}"
-
-
-def read_signature(model_dir: Path) -> list[Column]:
-    mlmodel = model_dir / "MLmodel"
-    if not mlmodel.is_file():
-        raise ModelFolderError(f"{model_dir}: not an MLflow model folder (no MLmodel file)")
-    try:
-        inputs = json.loads(bounded_yaml.safe_load(mlmodel.read_text())["signature"]["inputs"])
-        return [Column(str(c["name"]), str(c["type"])) for c in inputs]
-    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
-        raise ModelFolderError(f"{mlmodel}: no column-based input signature ({exc})") from None
 
 
 def check_header(file: str, header: list[str]) -> list[Problem]:

@@ -73,18 +73,20 @@ class FabricClient(http.ServiceClient):
         *,
         ok_404: bool = False,
         retry_post: bool = False,
+        follow: bool = True,
     ) -> Response:
         """One call: throttling retried, long-running operations followed.
 
         `retry_post`: the POST may be sent twice without harm (scoring), so it is retried on
-        timeouts and 5xx too.
+        timeouts and 5xx too. `follow=False`: a 202 is returned as is (a job's 202 points at its
+        job instance, which the caller polls; it is not an operation).
         """
         response = self._send(method, path, body, retry_post=retry_post)
         if response.status == 404 and ok_404:
             return response
         if response.status >= 400:
             raise _error(method, path, response)
-        if response.status == 202 and "location" in response.headers:
+        if follow and response.status == 202 and "location" in response.headers:
             polling = FabricOperationPolling(f"{method} {path}", self.timeout_seconds)
             polling.initialize(self, response, lambda answer: answer)
             polling.run()

@@ -19,6 +19,9 @@ ADLS_CONNECTION_TYPE = "AzureDataLakeStorage"
 ADLS_PARAMETERS = ("server", "path")
 ML_CONNECTION_TYPE = "AzureMachineLearning"
 ML_PARAMETERS = ("subscriptionId", "resourceGroupName", "workspaceName")
+# The Web connector's type and creation method; checked against the tenant's list on deploy.
+WEB_CONNECTION_TYPE = "Web"
+WEB_URL_PARAMETER = "url"
 SECRET_PLACEHOLDER = "<client secret: never written to files>"
 
 
@@ -142,5 +145,49 @@ def pipeline_item(display_name: str, content: dict[str, Any]) -> dict[str, Any]:
             "parts": [
                 {"path": "pipeline-content.json", "payload": payload, "payloadType": "InlineBase64"}
             ]
+        },
+    }
+
+
+def dataflow_item(display_name: str, parts: dict[str, str]) -> dict[str, Any]:
+    """CreateDataflowRequest: the definition's parts (queryMetadata.json, mashup.pq, .platform)."""
+    return {
+        "displayName": display_name,
+        "description": "Scores rows with the Fabric ML model endpoint (fabml).",
+        "definition": {
+            "parts": [
+                {
+                    "path": path,
+                    "payload": base64.b64encode(text.encode()).decode(),
+                    "payloadType": "InlineBase64",
+                }
+                for path, text in parts.items()
+            ]
+        },
+    }
+
+
+def web_connection(display_name: str, url: str) -> dict[str, Any]:
+    """A Web connection the Dataflow's Web.Contents calls bind to.
+
+    Anonymous: the M sends its own Authorization header (Web.Contents accepts one only with
+    anonymous credentials), so the connection holds no secret. Organizational privacy: the
+    token from one host may flow to the other within the organization. The test on creation is
+    skipped because neither base URL answers a plain GET with success.
+    """
+    return {
+        "connectivityType": "ShareableCloud",
+        "displayName": display_name,
+        "connectionDetails": {
+            "type": WEB_CONNECTION_TYPE,
+            "creationMethod": WEB_CONNECTION_TYPE,
+            "parameters": [{"dataType": "Text", "name": WEB_URL_PARAMETER, "value": url}],
+        },
+        "privacyLevel": "Organizational",
+        "credentialDetails": {
+            "singleSignOnType": "None",
+            "connectionEncryption": "NotEncrypted",
+            "skipTestConnection": True,
+            "credentials": {"credentialType": "Anonymous"},
         },
     }

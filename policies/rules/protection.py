@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from infra import catalog
 from policies.model import (
-    BLOB_CONTAINER,
-    DEFAULT_DEPLOYMENT,
     KEY_VAULT,
     ML_WORKSPACE,
     RESOURCE_GROUP,
@@ -27,33 +26,7 @@ STATEFUL = (RESOURCE_GROUP, STORAGE_ACCOUNT, KEY_VAULT, ML_WORKSPACE)
 # nothing a rule looks at. Anything else (an ARM template deployment, a generic resource, the
 # classic azure provider) could create what the rules refuse without any rule seeing it.
 KNOWN_TYPES = frozenset(
-    {
-        "azure-native:applicationinsights:Component",
-        "azure-native:authorization:RoleAssignment",
-        "azure-native:authorization:RoleDefinition",
-        KEY_VAULT,
-        "azure-native:machinelearningservices:BatchDeployment",
-        "azure-native:machinelearningservices:BatchEndpoint",
-        "azure-native:machinelearningservices:Compute",
-        "azure-native:machinelearningservices:Datastore",
-        "azure-native:machinelearningservices:ModelContainer",
-        "azure-native:machinelearningservices:ModelVersion",
-        ML_WORKSPACE,
-        "azure-native:managedidentity:UserAssignedIdentity",
-        "azure-native:monitor:DiagnosticSetting",
-        "azure-native:operationalinsights:Workspace",
-        RESOURCE_GROUP,
-        "azure-native:storage:Blob",
-        BLOB_CONTAINER,
-        "azure-native:storage:BlobServiceProperties",
-        STORAGE_ACCOUNT,
-        DEFAULT_DEPLOYMENT,
-        # The Fabric side (fabml:fabric.enabled): items in Fabric, no Azure resource.
-        "pulumi-python:dynamic/fabric:Connection",
-        "pulumi-python:dynamic/fabric:DataPipeline",
-        "pulumi-python:dynamic/fabric:Shortcut",
-        "pulumi-python:dynamic/fabric:WorkspaceRoleAssignment",
-    }
+    token for token in catalog.TYPES if not token.startswith(f"{catalog.PROJECT}:")
 )
 
 

@@ -19,7 +19,11 @@ FABRIC_ON = {
     "enabled": True,
     "workspaceId": FABRIC_WORKSPACE_ID,
     "lakehouseId": "66666666-6666-4666-8666-666666666666",
-    "mlConnectionId": "77777777-7777-4777-8777-777777777777",
+    # Nothing adopted, so every Fabric item type is created.
+    "deployer": "User",
+    "mlConnectionUsers": [
+        {"objectId": "77777777-7777-4777-8777-777777777777", "type": "Group", "role": "User"}
+    ],
 }
 
 
@@ -141,3 +145,22 @@ def test_unversioned_tokens_are_left_as_they_are(token: str) -> None:
 
 def test_an_unknown_type_has_no_entry() -> None:
     assert catalog.lookup("azure-native:storage/v20230101:Queue") is None
+
+
+def test_the_catalog_names_the_outputs_each_fabric_resource_fills_in() -> None:
+    # The mocks stand placeholders in for exactly the outputs a provider computes: each
+    # dynamic resource declares them as its `pulumi.Output` attributes.
+    from infra.fabric import dataflow_item, ml_model, resources
+
+    for module in (resources, dataflow_item, ml_model):
+        for cls in vars(module).values():
+            if not (isinstance(cls, type) and hasattr(cls, "_resource_type_name")):
+                continue
+            if cls.__module__ != module.__name__:
+                continue
+            entry = catalog.lookup(f"pulumi-python:{cls._resource_type_name}")
+            assert entry is not None, cls
+            declared = tuple(
+                name for name, hint in cls.__annotations__.items() if "Output" in str(hint)
+            )
+            assert set(entry.computed) == set(declared), cls

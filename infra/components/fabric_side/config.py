@@ -7,6 +7,10 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from infra.components.config import Section, guid
+from infra.fabric import score_request
+
+# A Fabric item's display name as these settings allow it.
+ITEM_NAME = r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,255}$"
 
 Credential = Literal["ServicePrincipal", "WorkspaceIdentity"]
 
@@ -119,12 +123,60 @@ class FabricConfig(Section):
     )
     pipeline_name: str = Field(
         default="score-heart-batch",
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,255}$",
+        pattern=ITEM_NAME,
         description="Display name of the Fabric Data pipeline.",
     )
     workspace_role: Literal["Contributor", "Member", "Admin", "Viewer"] = Field(
         default="Contributor",
         description="Fabric workspace role of the principal (Dataflow Gen2 needs Contributor).",
+    )
+
+    dataflow_route: bool = Field(
+        default=True,
+        description="With enabled: also create the Dataflow Gen2 route: the Fabric ML model, a "
+        "version registered from the model folder by a notebook run, its active default "
+        "endpoint, two Web connections and the Dataflow that calls the endpoint.",
+    )
+    deployer: Literal["ServicePrincipal", "User"] = Field(
+        default="ServicePrincipal",
+        description="Who runs `pulumi up`. Fabric lets only users create an ML model item by "
+        "REST: as ServicePrincipal, set mlModelId to adopt one, or the registration notebook "
+        "creates it through MLflow.",
+    )
+    ml_model_id: str | None = Field(
+        default=None, description="Existing Fabric ML model to adopt (its item ID)."
+    )
+    ml_model_name: str = Field(
+        default="heart-classifier",
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,255}$",
+        description="Name of the Fabric ML model (created, or registered into by MLflow).",
+    )
+    ml_model_scale_rule: Literal["AlwaysOn", "AllowScaleToZero"] = Field(
+        default="AlwaysOn",
+        description="Scale rule of the served version. AllowScaleToZero costs less; the first "
+        "call after a sleep then waits for a cold start (the M follows the 202).",
+    )
+    registration_notebook_name: str = Field(
+        default="fabml-register-heart-classifier",
+        pattern=ITEM_NAME,
+        description="Display name of the notebook that registers the model version.",
+    )
+    dataflow_name: str = Field(
+        default="score-heart-dataflow",
+        pattern=ITEM_NAME,
+        description="Display name of the Dataflow Gen2 that scores with the ML model endpoint.",
+    )
+    dataflow_cluster_id: str | None = Field(
+        default=None,
+        description="ClusterId of the connection bindings in a Dataflow's queryMetadata.json "
+        "(read it from getDefinition of a Dataflow made in the UI). Without it the Web "
+        "connections are created but bound in the Fabric UI (README).",
+    )
+    score_batch_size: int = Field(
+        default=score_request.DEFAULT_BATCH_SIZE,
+        ge=1,
+        le=10_000,
+        description="Rows per score request in the Dataflow's M.",
     )
 
     _check_guids = field_validator(
@@ -134,4 +186,6 @@ class FabricConfig(Section):
         "tenant_id",
         "lakehouse_id",
         "ml_connection_id",
+        "ml_model_id",
+        "dataflow_cluster_id",
     )(guid)

@@ -19,8 +19,12 @@ from fabml.plan.render import output_display, render_text
 from fabml.plan.runner import plan_stack
 from infra import placeholder
 from infra.catalog import OUTPUT_NAMES
-from infra.fabric import requests
+from infra.components.model.config import ModelConfig
+from infra.fabric import dataflow, requests
 from infra.fabric.pipeline import ML_CONNECTION_PLACEHOLDER
+from infra.fabric.score_request import ScoreRequest, describe
+from infra.model_signature import Column
+from tests.conftest import SPECS
 from tests.fabric_spec import FabricSpec
 from tests.node_tools import NODE, NODE_MODULES, node_module
 
@@ -83,6 +87,11 @@ def test_kit_from_deployed_outputs(outputs_file: Path, tmp_path: Path) -> None:
         "rest/create-ml-connection.json",
         "rest/create-shortcut.json",
         "rest/create-predictions-shortcut.json",
+        "rest/create-web-connection-entra.json",
+        "rest/create-web-connection-fabric-api.json",
+        "dataflow/mashup.pq",
+        "dataflow/queryMetadata.json",
+        "dataflow/.platform",
     }
     sheet = (out / "connection-sheet.md").read_text()
     for name in OUTPUT_NAMES:
@@ -263,6 +272,10 @@ def test_rest_bodies_match_the_fabric_spec(outputs_file: Path) -> None:
     assert connection["credentialDetails"]["credentials"]["servicePrincipalSecret"] == (
         requests.SECRET_PLACEHOLDER
     )
+    for name in ("entra", "fabric-api"):
+        web = json.loads(files[f"rest/create-web-connection-{name}.json"])
+        assert SPEC.check("POST", "https://api.fabric.microsoft.com/v1/connections", web) == []
+        assert web["credentialDetails"]["credentials"] == {"credentialType": "Anonymous"}
     shortcut = json.loads(files["rest/create-shortcut.json"])
     url = (
         "https://api.fabric.microsoft.com/v1/workspaces/aaaaaaaa-0000-4000-8000-000000000005"
@@ -279,15 +292,13 @@ def test_rest_bodies_match_the_fabric_spec(outputs_file: Path) -> None:
     assert json.loads(base64.b64decode(item["definition"]["parts"][0]["payload"]))["properties"]
 
 
-def test_m_files_parse_and_hold_no_secret(outputs_file: Path, tmp_path: Path) -> None:
+def _parse(tmp_path: Path, files: dict[str, str]) -> dict[str, dict]:
     node_module("@microsoft/powerquery-parser")
-    files = kit_files(from_file(outputs_file), KitOptions(batch_size=250))
     paths = []
-    for name in ("dataflow-score.pq", "dataflow-invoke.pq"):
-        (tmp_path / name).write_text(files[name])
-        paths.append(str(tmp_path / name))
-    (tmp_path / "broken.pq").write_text("let a = in a")
-    paths.append(str(tmp_path / "broken.pq"))
+    for name, text in files.items():
+        path = tmp_path / name.replace("/", "_")
+        path.write_text(text)
+        paths.append(str(path))
     result = subprocess.run(
         [NODE, str(Path(__file__).with_name("mparse.cjs")), str(NODE_MODULES), *paths],
         capture_output=True,
@@ -295,15 +306,157 @@ def test_m_files_parse_and_hold_no_secret(outputs_file: Path, tmp_path: Path) ->
         check=True,
         timeout=120,
     )
-    verdicts = {Path(r["file"]).name: r["ok"] for r in json.loads(result.stdout)}
-    assert verdicts == {"dataflow-score.pq": True, "dataflow-invoke.pq": True, "broken.pq": False}
-    function = files["dataflow-score.pq"]
-    assert function.count("oauth2/v2.0/token") == 1  # one token per refresh, not per row
-    assert "List.Split(Table.ToRows(source), rowsPerRequest)" in function
-    assert 'formatType = "dataframe", orientation = "values", inputs = batch' in function
-    assert "status = 429 or status = 503" in function
-    assert "ClientSecret" in files["dataflow-invoke.pq"]
-    assert "250" in files["dataflow-invoke.pq"]
+    return {Path(r["file"]).name: r for r in json.loads(result.stdout)}
+
+
+def _pairs(parsed: dict, key: str) -> list[list[str]]:
+    return [p["leaves"] for p in parsed["pairs"] if p["key"] == key]
+
+
+def test_m_files_parse_and_carry_the_one_request_description(
+    outputs_file: Path, tmp_path: Path
+) -> None:
+    options = KitOptions(batch_size=250, fabric_workspace_id="ws-1", ml_model_id="model-1")
+    files = kit_files(from_file(outputs_file), options)
+    parsed = _parse(
+        tmp_path,
+        {
+            "score.pq": files["dataflow-score.pq"],
+            "invoke.pq": files["dataflow-invoke.pq"],
+            "mashup.pq": files["dataflow/mashup.pq"],
+            "broken.pq": "let a = in a",
+        },
+    )
+    assert {name: r["ok"] for name, r in parsed.items()} == {
+        "score.pq": True,
+        "invoke.pq": True,
+        "mashup.pq": True,
+        "broken.pq": False,
+    }
+    request = describe(ModelConfig().folder, 250)
+    mashup = parsed["mashup.pq"]
+    # Item 5: the description's literals, read from the parse tree of the generated M.
+    assert _pairs(mashup, "batchSize") == [["250"]]
+    assert _pairs(mashup, "formatType") == [['"dataframe"']]
+    assert _pairs(mashup, "orientation") == [['"values"']]
+    assert _pairs(mashup, "scorePath") == [
+        ['"v1/workspaces/"', "workspaceId", '"/mlModels/"', "modelId", '"/endpoint/score"']
+    ]
+    assert _pairs(mashup, "inputColumns") == [[f'"{n}"' for n in request.names]]
+    assert request.names[0] == "age"
+    assert request.names[-1] == "thal"
+    [types] = _pairs(mashup, "inputTypes")
+    assert [leaf for leaf in types if leaf.startswith('"')] == [f'"{n}"' for n in request.names]
+    assert types.count("Int64.Type") == 11  # the signature's longs; oldpeak and thal differ
+    # Power Query's rules.
+    [handled] = _pairs(mashup, "ManualStatusHandling")
+    assert "401" not in handled
+    assert "403" not in handled
+    assert "429" in handled
+    assert _pairs(mashup, "IsRetry") == [["isRetry", "attempt", "1"]]
+    # Every Web.Contents call names a fixed base URL (the leaf right after it).
+    web_bases = {
+        leaves[leaves.index("Web.Contents") + 1]
+        for leaves in _pairs(mashup, "response") + _pairs(mashup, "token")
+        if "Web.Contents" in leaves
+    }
+    assert sorted(web_bases) == [
+        '"https://api.fabric.microsoft.com/"',
+        '"https://login.microsoftonline.com/"',
+    ]
+    assert _pairs(mashup, "statePath") == [['"v1/operations/"', "operation"]]
+    # One token request, let-bound outside the batch loop; batches buffered, sent once.
+    assert len(_pairs(mashup, "token")) == 1
+    assert files["dataflow/mashup.pq"].count("oauth2/v2.0/token") == 1
+    assert _pairs(mashup, "predictions")[-1] == [
+        "List.Buffer",
+        "List.Combine",
+        "List.Transform",
+        "List.Split",
+        "inputs",
+        "batchSize",
+        "ScoreBatch",
+    ]
+    # Types kept: the output's type is the source's plus a typed prediction column.
+    assert _pairs(mashup, "resultType") == [
+        [
+            "Value.Type",
+            "Table.AddColumn",
+            "Table.FirstN",
+            "checked",
+            "0",
+            '"prediction"',
+            "null",
+            "Int64.Type",
+        ]
+    ]
+    # The source and the web calls sit in one query; its only reference is the parameter.
+    [scored] = _pairs(mashup, "Scored")[-1:]
+    assert scored[-6:] == [
+        "Source",
+        '"ws-1"',
+        '"model-1"',
+        f'"{DEPLOYED["tenantId"]}"',
+        f'"{DEPLOYED["servicePrincipalClientId"]}"',
+        "ClientSecret",
+    ]
+    assert _pairs(mashup, "ClientSecret") == [['""', "true", "true", '"Text"']]
+
+
+def test_one_description_drives_both_clients(tmp_path: Path) -> None:
+    # Another model, another batch size: the M and the Python client both follow.
+    request = ScoreRequest((Column("b", "long"), Column("a", "string")), "double", batch_size=7)
+    parsed = _parse(tmp_path, {"f.pq": dataflow.function_document(request)})["f.pq"]
+    assert parsed["ok"]
+    assert _pairs(parsed, "inputColumns") == [['"b"', '"a"']]
+    assert _pairs(parsed, "batchSize") == [["7"]]
+    inputs = request.inputs(["a", "b", "extra"], [["x", "1", 0]] * 15)
+    assert inputs[0] == [1, "x"]  # by name, in the signature's order, typed
+    batches = list(request.batches(inputs))
+    assert [len(b) for b in batches] == [7, 7, 1]
+    assert request.body(batches[0]) == {
+        "formatType": "dataframe",
+        "orientation": "values",
+        "inputs": batches[0],
+    }
+    assert request.path("W", "M") == "/workspaces/W/mlModels/M/endpoint/score"
+
+
+def test_dataflow_definition_is_what_the_api_takes(outputs_file: Path) -> None:
+    files = kit_files(from_file(outputs_file), KitOptions())
+    metadata = json.loads(files["dataflow/queryMetadata.json"])
+    # Same keys as a definition Fabric exported (the spec's example), none guessed.
+    example = json.loads((SPECS / "fabric/dataflow/examples/CreateDataflow.json").read_text())
+    exported = {
+        part["path"]: base64.b64decode(part["payload"]).decode()
+        for part in example["parameters"]["createDataflowRequest"]["definition"]["parts"]
+    }
+    reference = json.loads(exported["queryMetadata.json"])
+    assert set(metadata) == set(reference)
+    known = {k for query in reference["queriesMetadata"].values() for k in query}
+    assert all(set(q) <= known for q in metadata["queriesMetadata"].values())
+    assert set(json.loads(files["dataflow/.platform"])) == set(json.loads(exported[".platform"]))
+    assert exported["mashup.pq"].splitlines()[1] == files["dataflow/mashup.pq"].splitlines()[0]
+    assert metadata["formatVersion"] == "202502"
+    assert set(metadata["queriesMetadata"]) == {"ClientSecret", "Scored"}
+    assert metadata["queriesMetadata"]["ClientSecret"]["loadEnabled"] is False
+    platform = json.loads(files["dataflow/.platform"])
+    assert platform["metadata"] == {"type": "Dataflow", "displayName": "score-heart-dataflow"}
+    body = requests.dataflow_item(
+        "score-heart-dataflow",
+        {
+            name.removeprefix("dataflow/"): text
+            for name, text in files.items()
+            if name.startswith("dataflow/")
+        },
+    )
+    url = "https://api.fabric.microsoft.com/v1/workspaces/aaaaaaaa-0000-4000-8000-000000000005/dataflows"
+    assert SPEC.check("POST", url, body) == []
+    assert [p["path"] for p in body["definition"]["parts"]] == [
+        "queryMetadata.json",
+        "mashup.pq",
+        ".platform",
+    ]
 
 
 def test_kit_from_the_offline_plan_marks_unknown_values() -> None:

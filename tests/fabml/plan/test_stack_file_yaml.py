@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fabml import bounded_yaml
 from fabml.plan.stack_file import StackFileError, read_stack_config
+from infra import bounded_yaml
 from tests.conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "stack-files"

@@ -15,6 +15,9 @@ from fabml.cli.main import main
 from fabml.scoring.score_client import EndpointScorer, read_rows
 from infra.clients import http
 from infra.clients.fabric import FabricClient
+from infra.components.model.config import ModelConfig
+from infra.errors import UserError
+from infra.fabric.score_request import describe
 from tests.conftest import DATA
 from tests.fabric_spec import FabricSpec
 from tests.local_server import JsonHandler, serving
@@ -32,6 +35,9 @@ class Endpoint:
         self.busy: list[int] = []  # statuses to answer first, e.g. [429, 503]
         self.slow: list[float] = []  # seconds to wait before answering, per request
         self.tokens: list[str] = []  # the Authorization header of each request
+        self.cold = False  # answer each score with 202 + an operation, as a cold endpoint does
+        self.operations: dict[str, dict[str, Any]] = {}  # id -> {"polls", "result"}
+        self.gets: list[str] = []
 
 
 @pytest.fixture
@@ -39,6 +45,31 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
     state = Endpoint()
 
     class Handler(JsonHandler):
+        def answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+            url = f"https://api.fabric.microsoft.com{self.path}"
+            state.problems += SPEC.check_response(self.command, url, status, body)
+            self.send_json(status, body, headers)
+
+        def do_GET(self) -> None:
+            state.gets.append(self.path)
+            operation = self.path.split("/operations/", 1)[1].removesuffix("/result")
+            record = state.operations[operation]
+            if self.path.endswith("/result"):
+                self.answer(200, record["result"])
+                return
+            record["polls"] += 1
+            status = "Running" if record["polls"] < 2 else "Succeeded"
+            self.answer(
+                200,
+                {
+                    "status": status,
+                    "createdTimeUtc": "2026-12-04T00:00:00Z",
+                    "lastUpdatedTimeUtc": "2026-12-04T00:00:00Z",
+                    "percentComplete": 100 if status == "Succeeded" else 50,
+                },
+                {"Retry-After": "0"},
+            )
+
         def do_POST(self) -> None:
             body = self.read_json()
             state.tokens.append(self.headers.get("Authorization", ""))
@@ -55,10 +86,25 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
                 return
             state.requests.append(body)
             predictions = [[row[0] % 2] for row in body["inputs"]]
-            self.send_json(
-                200,
-                {"formatType": "dataframe", "orientation": "values", "predictions": predictions},
-            )
+            result = {
+                "formatType": "dataframe",
+                "orientation": "values",
+                "predictions": predictions,
+            }
+            if state.cold:
+                operation = f"0acd697c-1550-43cd-b998-{len(state.operations):012d}"
+                state.operations[operation] = {"polls": 0, "result": result}
+                self.answer(
+                    202,
+                    None,
+                    {
+                        "Location": f"{self.base_url}/v1/operations/{operation}",
+                        "x-ms-operation-id": operation,
+                        "Retry-After": "0",
+                    },
+                )
+                return
+            self.answer(200, result)
 
     with serving(Handler) as base:
         yield state, f"{base}/v1"
@@ -76,15 +122,15 @@ def _scorer(base: str, batch: int, tokens: list[str]) -> EndpointScorer:
         return "t"
 
     client = FabricClient(base_url=base, token=token, sleep=lambda s: None)
-    return EndpointScorer(client, WORKSPACE, MODEL, batch)
+    return EndpointScorer(client, WORKSPACE, MODEL, describe(ModelConfig().folder, batch))
 
 
 def test_rows_go_in_batches_with_one_token(endpoint: tuple[Endpoint, str]) -> None:
     state, base = endpoint
-    _, rows = read_rows(SAMPLE)
+    header, rows = read_rows(SAMPLE)
     tokens: list[str] = []
     scorer = _scorer(base, 30, tokens)
-    predictions = scorer.score(rows)
+    predictions = scorer.score(header, rows)
     assert predictions == [row[0] % 2 for row in rows]
     assert tokens == ["https://api.fabric.microsoft.com/.default"]
     assert [len(r["inputs"]) for r in state.requests] == [30, 30, 30, 10]
@@ -97,27 +143,28 @@ def test_rows_go_in_batches_with_one_token(endpoint: tuple[Endpoint, str]) -> No
 def test_throttling_and_unavailability_are_retried(endpoint: tuple[Endpoint, str]) -> None:
     state, base = endpoint
     state.busy = [429, 503]
-    _, rows = read_rows(SAMPLE)
-    assert len(_scorer(base, 500, []).score(rows)) == 100
+    header, rows = read_rows(SAMPLE)
+    assert len(_scorer(base, 500, []).score(header, rows)) == 100
     assert len(state.requests) == 1
 
 
 def test_server_errors_and_timeouts_are_retried(endpoint: tuple[Endpoint, str]) -> None:
     state, base = endpoint
-    _, rows = read_rows(SAMPLE)
+    header, rows = read_rows(SAMPLE)
     state.busy = [500, 502]
     state.slow = [0, 0, 1.5]  # the third try gets no answer within the read timeout
     client = FabricClient(
         base_url=base, token=lambda s: "t", sleep=lambda s: None, read_timeout=0.5
     )
-    assert len(EndpointScorer(client, WORKSPACE, MODEL, 500).score(rows)) == 100
+    scorer = EndpointScorer(client, WORKSPACE, MODEL, describe(ModelConfig().folder, 500))
+    assert len(scorer.score(header, rows)) == 100
     assert len(state.tokens) == 4  # 500, 502, timeout, answer
     assert len(state.requests) == 1
 
 
 def test_an_expiring_token_is_renewed_between_batches(endpoint: tuple[Endpoint, str]) -> None:
     state, base = endpoint
-    _, rows = read_rows(SAMPLE)
+    header, rows = read_rows(SAMPLE)
     issued: list[str] = []
 
     class ShortLived:
@@ -126,8 +173,39 @@ def test_an_expiring_token_is_renewed_between_batches(endpoint: tuple[Endpoint, 
             return AccessToken(issued[-1], int(time.time()) + 60)  # inside the refresh window
 
     client = FabricClient(base_url=base, credential=ShortLived(), sleep=lambda s: None)
-    EndpointScorer(client, WORKSPACE, MODEL, 50).score(rows)
+    EndpointScorer(client, WORKSPACE, MODEL, describe(ModelConfig().folder, 50)).score(header, rows)
     assert state.tokens == ["Bearer t0", "Bearer t1"]
+
+
+def test_a_cold_endpoint_answers_202_and_the_scores_come_from_the_operation(
+    endpoint: tuple[Endpoint, str],
+) -> None:
+    state, base = endpoint
+    state.cold = True
+    header, rows = read_rows(SAMPLE)
+    scorer = _scorer(base, 60, [])
+    assert scorer.score(header, rows) == [row[0] % 2 for row in rows]
+    assert [len(r["inputs"]) for r in state.requests] == [60, 40]
+    assert scorer.requests == 2  # ceil(100 / 60) POSTs; the rest are polls
+    # Each operation: polled until Succeeded (Retry-After honoured), then its /result read.
+    for operation in state.operations:
+        assert [g for g in state.gets if operation in g] == [
+            f"/v1/operations/{operation}",
+            f"/v1/operations/{operation}",
+            f"/v1/operations/{operation}/result",
+        ]
+    assert state.problems == []
+
+
+def test_columns_are_sent_by_name_in_the_signature_order(endpoint: tuple[Endpoint, str]) -> None:
+    state, base = endpoint
+    header, rows = read_rows(SAMPLE)
+    reordered = list(reversed(header))
+    flipped = [list(reversed(row)) for row in rows]
+    _scorer(base, 500, []).score(reordered, flipped)
+    assert state.requests[0]["inputs"][0] == [63, 1, 1, 145, 233, 1, 2, 150, 0, 2.3, 3, 0, "fixed"]
+    with pytest.raises(UserError, match=r"lack the model's input column\(s\) thal \(the model"):
+        _scorer(base, 500, []).score(header[:-1], [row[:-1] for row in rows])
 
 
 def test_cli_writes_rows_with_predictions(
@@ -158,3 +236,16 @@ def test_secrets_never_come_from_the_command_line(capsys: pytest.CaptureFixture[
         main(["score-endpoint", "nope.csv", "--workspace-id", WORKSPACE, "--model-id", MODEL]) == 2
     )
     assert "nope.csv: no such file" in capsys.readouterr().err
+
+
+def test_a_csv_without_a_model_column_is_refused_before_any_call(
+    endpoint: tuple[Endpoint, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state, base = endpoint
+    lines = SAMPLE.read_text().splitlines()
+    short = tmp_path / "short.csv"
+    short.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
+    ids = ["--workspace-id", WORKSPACE, "--model-id", MODEL]
+    assert main(["score-endpoint", str(short), *ids, "--api-url", base]) == 2
+    assert "lack the model's input column(s) thal" in capsys.readouterr().err
+    assert state.requests == []

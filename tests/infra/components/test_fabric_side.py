@@ -137,3 +137,71 @@ def test_enabled_stack_passes_the_policy_pack(enabled: Plan) -> None:
 
 def test_disabled_by_default(defaults: Plan) -> None:
     assert not [r for r in defaults.resources if "/fabric:" in r.type]
+
+
+ROUTE = "fabric-dataflow-route"
+
+
+def test_the_dataflow_route_is_planned_in_dependency_order(enabled: Plan) -> None:
+    version = enabled.named(f"{ROUTE}-ml-model-version")
+    endpoint = enabled.named(f"{ROUTE}-ml-model-endpoint")
+    flow = enabled.named(f"{ROUTE}-dataflow")
+    webs = [enabled.named(f"{ROUTE}-web-entra-token"), enabled.named(f"{ROUTE}-web-fabric-api")]
+    assert version.type == "pulumi-python:dynamic/fabric:MlModelVersion"
+    assert version.urn in endpoint.dependencies
+    assert {endpoint.urn, version.urn, enabled.named("fabric-workspace-role").urn} | {
+        w.urn for w in webs
+    } <= set(flow.dependencies)
+    assert [w.input("url") for w in webs] == [
+        "https://login.microsoftonline.com/",
+        "https://api.fabric.microsoft.com/",
+    ]
+    assert endpoint.input("scale_rule") == "AlwaysOn"
+    # A principal deploys by default: no ML model item call; the registration makes the item.
+    assert not [r for r in enabled.resources if r.name == f"{ROUTE}-ml-model"]
+    assert version.input("model_folder").endswith("model/heart-classifier")
+    assert {"fabricMlModelId", "fabricMlModelVersion", "fabricScoreUrl", "fabricDataflowId"} <= set(
+        enabled.outputs
+    )
+
+
+def test_the_dataflow_definition_holds_the_stack_values_and_no_secret(enabled: Plan) -> None:
+    parts = json.loads(enabled.named(f"{ROUTE}-dataflow").input("parts"))
+    assert list(parts) == ["queryMetadata.json", "mashup.pq", ".platform"]
+    mashup = parts["mashup.pq"]
+    assert f'"{FABRIC_WORKSPACE_ID}"' in mashup
+    assert f'"{FABRIC["principalClientId"]}"' in mashup
+    assert 'shared ClientSecret = ""' in mashup
+    assert SECRET not in json.dumps(parts)
+    # Without a ClusterId the Web connections are bound in the UI (README), not guessed.
+    assert json.loads(parts["queryMetadata.json"])["connections"] == []
+
+
+def test_a_user_deployment_creates_the_item_and_an_id_adopts_it() -> None:
+    base = {
+        **FABRIC,
+        "enabled": True,
+        "workspaceId": FABRIC_WORKSPACE_ID,
+        "lakehouseId": LAKEHOUSE,
+        "mlConnectionId": ML_CONNECTION,
+        "connectionCredential": "WorkspaceIdentity",
+    }
+    user = plan_of("dev", fabric={**base, "deployer": "User"})
+    model = user.named(f"{ROUTE}-ml-model")
+    assert model.input("ml_model_id") is None
+    assert model.urn in user.named(f"{ROUTE}-ml-model-version").dependencies
+    adopted = "88888888-8888-4888-8888-888888888888"
+    plan = plan_of("dev", fabric={**base, "mlModelId": adopted, "dataflowClusterId": adopted})
+    assert plan.named(f"{ROUTE}-ml-model").input("ml_model_id") == adopted
+    metadata = json.loads(
+        json.loads(plan.named(f"{ROUTE}-dataflow").input("parts"))["queryMetadata.json"]
+    )
+    assert [c["path"] for c in metadata["connections"]] == [
+        "https://login.microsoftonline.com/",
+        "https://api.fabric.microsoft.com/",
+    ]
+    assert all(
+        json.loads(c["connectionId"])["ClusterId"] == adopted for c in metadata["connections"]
+    )
+    off = plan_of("dev", fabric={**base, "dataflowRoute": False})
+    assert not [r for r in off.resources if ROUTE in r.name]

@@ -4,7 +4,10 @@ parameter or credential Fabric does not offer, or one skipping a test its type c
 
 from __future__ import annotations
 
+import ast
+import base64
 import itertools
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -81,6 +84,17 @@ class FakeFabric:
     fail: dict[str, tuple[int, str]] = field(default_factory=dict)
     page_size: int = 100
     ids: Iterator[int] = field(default_factory=itertools.count)
+    # The Dataflow route.
+    caller: str = "User"  # "ServicePrincipal": refused where the spec refuses principals
+    ml_models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    notebooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    job_failure: dict[str, str] | None = None  # the failureReason a notebook run ends with
+    activation_failure: dict[str, str] | None = None  # the failureDetails an activation ends with
+    registered: list[dict[str, bytes]] = field(default_factory=list)  # files each run logged
+    dataflows: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def refusal(self, body: dict[str, Any]) -> str | None:
         """Why Fabric would refuse this connection, if it would."""
@@ -134,6 +148,48 @@ def _error(code: str, message: str) -> dict[str, Any]:
     return {"errorCode": code, "message": message, "requestId": str(uuid.uuid4())}
 
 
+def _run_registration(fake: FakeFabric, workspace: str, notebook: dict[str, Any]) -> None:
+    """What the notebook does in Fabric: read its inline files, register a version by name."""
+    [part] = [p for p in notebook["definition"]["parts"] if p["path"].endswith(".ipynb")]
+    cells = json.loads(base64.b64decode(part["payload"]))["cells"]
+    tree = ast.parse("".join(cells[0]["source"]))
+    constants = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in ("MODEL_NAME", "FILES")
+    }
+    fake.registered.append(
+        {name: base64.b64decode(payload) for name, (_, payload) in constants["FILES"].items()}
+    )
+    model = next(
+        (m for m in fake.ml_models.values() if m["displayName"] == constants["MODEL_NAME"]), None
+    )
+    if model is None:  # MLflow creates the item when the workspace has none of that name
+        mid = fake.new_id()
+        model = fake.ml_models[mid] = {
+            "id": mid,
+            "displayName": constants["MODEL_NAME"],
+            "type": "MLModel",
+            "workspaceId": workspace,
+        }
+    versions = fake.versions.setdefault(model["id"], {})
+    name = str(len(versions) + 1)
+    versions[name] = {"versionName": name, "status": "Deactivated", "polls": 0}
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    """An item as the API returns it: no definition, no stand-in bookkeeping."""
+    return {k: v for k, v in item.items() if k not in ("definition", "polls")}
+
+
+def _version_body(version: dict[str, Any]) -> dict[str, Any]:
+    body = _public(version)
+    body["inputSignature"] = [{"type": "long", "name": "age", "required": True}]
+    return body
+
+
 def _handler(fake: FakeFabric) -> type[JsonHandler]:
     class Handler(JsonHandler):
         method = "GET"
@@ -176,7 +232,8 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                 self.send_json(status, _error(code, f"{code} for {url.path}"))
                 return
             parts = [unquote(p) for p in url.path.split("/")[2:]]  # after /v1
-            self._dispatch(method, parts, body, url)
+            if not self._route_dataflow(method, parts, body, url):
+                self._dispatch(method, parts, body, url)
 
         def _dispatch(self, method: str, parts: list[str], body: Any, url: Any) -> None:  # noqa: PLR0912, PLR0915 - the route table
             match (method, parts):
@@ -322,10 +379,181 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                         {"Retry-After": "0", "x-ms-operation-id": op},
                     )
                 case ("GET", ["operations", op, "result"]):
-                    self.send_json(200, fake.results[op])
+                    result = fake.results[op]
+                    if result is None:
+                        self.send_json(400, _error("OperationHasNoResult", op))
+                    elif isinstance(result, dict):
+                        self.send_json(200, result)
+                    else:
+                        item = fake.pipelines[result]
+                        self.send_json(200, {k: v for k, v in item.items() if k != "definition"})
                 case _:
                     fake.problems.append(f"no route for {method} {url.path}")
                     self.send_json(404, _error("EntityNotFound", url.path))
+
+        def _accepted(self, result: Any) -> None:
+            """202 and a long-running operation whose result is `result` (None: no result)."""
+            op = fake.new_id()
+            fake.operations[op] = 0
+            fake.results[op] = result
+            self.send_json(
+                202,
+                None,
+                {
+                    "Location": f"{self.base_url}/v1/operations/{op}",
+                    "x-ms-operation-id": op,
+                    "Retry-After": "0",
+                },
+            )
+
+        def _list(self, items: dict[str, dict[str, Any]], url: Any) -> None:
+            public = [_public(i) for i in items.values()]
+            self.send_json(200, fake.page(public, self.base_url + url.path, url.query))
+
+        def _route_dataflow(self, method: str, parts: list[str], body: Any, url: Any) -> bool:  # noqa: PLR0912, PLR0915 - the route table
+            defined = {
+                "notebooks": (fake.notebooks, "Notebook"),
+                "dataflows": (fake.dataflows, "Dataflow"),
+            }
+            match (method, parts):
+                case ("GET", ["workspaces", _, "mlModels"]):
+                    self._list(fake.ml_models, url)
+                case ("POST", ["workspaces", ws, "mlModels"]):
+                    if fake.caller != "User":
+                        self.send_json(
+                            403,
+                            _error("PrincipalTypeNotSupported", "users only: see the spec"),
+                        )
+                        return True
+                    mid = fake.new_id()
+                    fake.ml_models[mid] = {
+                        "id": mid,
+                        "displayName": body["displayName"],
+                        "description": body.get("description", ""),
+                        "type": "MLModel",
+                        "workspaceId": ws,
+                    }
+                    self.send_json(201, fake.ml_models[mid])
+                case ("GET" | "DELETE", ["workspaces", _, "mlModels", mid]):
+                    self._item(method, fake.ml_models, mid, body)
+                case ("GET", ["workspaces", _, "mlmodels", mid, "endpoint", "versions"]):
+                    items = [_version_body(v) for v in fake.versions.get(mid, {}).values()]
+                    self.send_json(200, {"value": items})
+                case ("GET", ["workspaces", _, "mlmodels", mid, "endpoint", "versions", name]):
+                    version = fake.versions.get(mid, {}).get(name)
+                    if version is None:
+                        self.send_json(404, _error("EntityNotFound", name))
+                        return True
+                    if version["status"] == "Activating":
+                        version["polls"] += 1
+                        if version["polls"] > 1 and fake.activation_failure:
+                            version["status"] = "Failed"
+                            version["failureDetails"] = fake.activation_failure
+                        elif version["polls"] > 1:
+                            version["status"] = "Active"
+                    self.send_json(200, _version_body(version), {"Retry-After": "0"})
+                case (
+                    "POST",
+                    ["workspaces", _, "mlmodels", mid, "endpoint", "versions", name, verb],
+                ):
+                    version = fake.versions[mid][name]
+                    version["status"] = "Activating" if verb == "activate" else "Deactivated"
+                    self._accepted(None)
+                case ("PATCH", ["workspaces", _, "mlmodels", mid, "endpoint", "versions", name]):
+                    version = fake.versions[mid][name]
+                    if version["status"] != "Active":
+                        self.send_json(400, _error("VersionNotActive", f"{name} is not active"))
+                        return True
+                    version["scaleRule"] = body["scaleRule"]
+                    self.send_json(200, _version_body(version))
+                case ("GET" | "PATCH", ["workspaces", _, "mlmodels", mid, "endpoint"]):
+                    endpoint = fake.endpoints.setdefault(
+                        mid,
+                        {
+                            "defaultVersionAssignmentBehavior": "NotConfigured",
+                            "defaultVersionName": "",
+                        },
+                    )
+                    if method == "PATCH":
+                        version = fake.versions[mid].get(body["defaultVersionName"]) or {}
+                        if version.get("status") != "Active":
+                            self.send_json(400, _error("VersionNotActive", "not active"))
+                            return True
+                        endpoint.update(body)
+                    version = fake.versions[mid].get(endpoint["defaultVersionName"])
+                    info = (
+                        _version_body(version)
+                        if version
+                        else {"versionName": "", "status": "Deactivated"}
+                    )
+                    self.send_json(200, {**endpoint, "defaultVersionInfo": info})
+                case ("GET", ["workspaces", _, "notebooks" | "dataflows" as kind]):
+                    self._list(defined[kind][0], url)
+                case ("POST", ["workspaces", ws, "notebooks" | "dataflows" as kind]):
+                    store, item_type = defined[kind]
+                    iid = fake.new_id()
+                    store[iid] = {
+                        "id": iid,
+                        "displayName": body["displayName"],
+                        "description": body.get("description", ""),
+                        "type": item_type,
+                        "workspaceId": ws,
+                        "definition": body["definition"],
+                    }
+                    if kind == "notebooks":  # answered as a long-running operation
+                        self._accepted(_public(store[iid]))
+                    else:
+                        self.send_json(201, _public(store[iid]))
+                case ("POST", ["workspaces", _, "notebooks" | "dataflows" as kind, iid, verb]):
+                    store = defined[kind][0]
+                    if verb == "getDefinition":
+                        self.send_json(200, {"definition": store[iid]["definition"]})
+                    else:  # updateDefinition
+                        store[iid]["definition"] = body["definition"]
+                        self.send_json(200, None)
+                case (
+                    "GET" | "PATCH" | "DELETE",
+                    ["workspaces", _, "notebooks" | "dataflows" as kind, iid],
+                ):
+                    self._item(method, defined[kind][0], iid, body)
+                case ("POST", ["workspaces", ws, "items", nid, "jobs", job_type, "instances"]):
+                    jid = fake.new_id()
+                    fake.jobs[jid] = {
+                        "id": jid,
+                        "itemId": nid,
+                        "jobType": job_type,
+                        "invokeType": "Manual",
+                        "status": "NotStarted",
+                        "polls": 0,
+                    }
+                    self.send_json(
+                        202,
+                        None,
+                        {
+                            "Location": f"{self.base_url}/v1/workspaces/{ws}/items/{nid}"
+                            f"/jobs/instances/{jid}",
+                            "Retry-After": "0",
+                        },
+                    )
+                case ("GET", ["workspaces", ws, "items", nid, "jobs", "instances", jid]):
+                    job = fake.jobs[jid]
+                    job["polls"] += 1
+                    if job["status"] == "NotStarted":
+                        job["status"] = "InProgress"
+                    elif job["status"] == "InProgress":
+                        if fake.job_failure is None:
+                            _run_registration(fake, ws, fake.notebooks[nid])
+                            job["status"] = "Completed"
+                        else:
+                            job["status"] = "Failed"
+                            job["failureReason"] = {
+                                **fake.job_failure,
+                                "requestId": str(uuid.uuid4()),
+                            }
+                    self.send_json(200, _public(job), {"Retry-After": "0"})
+                case _:
+                    return False
+            return True
 
         def _item(self, method: str, items: dict[str, Any], key: str, body: Any) -> None:
             if key not in items:
