@@ -48,6 +48,8 @@ KNOWN_TYPES = frozenset(
         "azure-native:storage:BlobServiceProperties",
         STORAGE_ACCOUNT,
         DEFAULT_DEPLOYMENT,
+        # The model files, uploaded with Entra ID (a locked workspace storage).
+        "pulumi-python:dynamic/model:ModelUpload",
         # The Fabric side (fabml:fabric.enabled): items in Fabric, no Azure resource.
         "pulumi-python:dynamic/fabric:Connection",
         "pulumi-python:dynamic/fabric:DataPipeline",
