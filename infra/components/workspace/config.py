@@ -7,9 +7,10 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from infra.components.config import Section
+from infra.components.data_lake.config import storage_ip_rules
 
 # Where each kind of package source in an MLflow model's conda.yaml downloads from. Conda
 # channels other than the Anaconda ones need their own host added to `packageIndexes`.
@@ -81,8 +82,8 @@ class WorkspaceConfig(WorkspaceProfile):
         description="SKU of the managed Azure Firewall that FQDN outbound rules bring "
         "(AllowOnlyApprovedOutbound only); Basic costs less and has lower throughput.",
     )
-    deployer_ip_ranges: list[str] = Field(
-        default_factory=list,
+    deployer_ip_ranges: tuple[str, ...] = Field(
+        default=(),
         description="IPv4 addresses or CIDR ranges the deploying machine reaches the "
         "workspace storage from, for the model upload, when that storage denies public "
         "traffic (a managed network is on).",
@@ -93,6 +94,11 @@ class WorkspaceConfig(WorkspaceProfile):
         "for its data role on the model container when the workspace storage is locked; "
         "Azure refuses an assignment whose type does not match the principal.",
     )
+
+    @field_validator("deployer_ip_ranges")
+    @classmethod
+    def _ipv4(cls, ranges: tuple[str, ...]) -> tuple[str, ...]:
+        return storage_ip_rules(ranges)
 
     @property
     def locked(self) -> bool:
