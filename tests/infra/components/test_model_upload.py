@@ -161,13 +161,21 @@ def test_a_changed_file_is_uploaded_again_and_a_removed_one_deleted(
     assert provider.diff("id", olds, {**olds, "container": "other"}).replaces == ["container"]
 
 
-def test_refresh_drops_missing_blobs_so_the_next_up_restores_them(
-    service: tuple[FakeBlobService, str],
-) -> None:
+Uploaded = tuple[FakeBlobService, ModelUploadProvider, dict[str, Any]]
+
+
+@pytest.fixture
+def uploaded(service: tuple[FakeBlobService, str]) -> Uploaded:
+    """The model's files uploaded once: the service, the provider and the props it took."""
     fake, url = service
     provider = _provider(url)
     props = _props(url)
     provider.create(props)
+    return fake, provider, props
+
+
+def test_refresh_drops_missing_blobs_so_the_next_up_restores_them(uploaded: Uploaded) -> None:
+    fake, provider, props = uploaded
     del fake.blobs["/models/heart-classifier/1/model.pkl"]
     refreshed = provider.read("id", props).outs
     assert refreshed is not None
@@ -177,13 +185,8 @@ def test_refresh_drops_missing_blobs_so_the_next_up_restores_them(
     assert "/models/heart-classifier/1/model.pkl" in fake.blobs
 
 
-def test_delete_removes_the_files_and_tolerates_missing_ones(
-    service: tuple[FakeBlobService, str],
-) -> None:
-    fake, url = service
-    provider = _provider(url)
-    props = _props(url)
-    provider.create(props)
+def test_delete_removes_the_files_and_tolerates_missing_ones(uploaded: Uploaded) -> None:
+    fake, provider, props = uploaded
     del fake.blobs["/models/heart-classifier/1/MLmodel"]
     provider.delete("id", props)
     assert fake.blobs == {}
