@@ -252,6 +252,8 @@ ROLE_ASSIGNMENT = ResourceType(
 DEFAULT_DEPLOYMENT = ResourceType(
     "pulumi-python:dynamic/scoring:DefaultDeployment", key_inputs=("deployment_name",)
 )
+# The model files uploaded with Entra ID where the workspace storage refuses shared keys.
+MODEL_UPLOAD = ResourceType("pulumi-python:dynamic/model:ModelUpload", key_inputs=("container",))
 FABRIC_CONNECTION = ResourceType(
     "pulumi-python:dynamic/fabric:Connection", computed=("connection_id",)
 )
@@ -312,6 +314,7 @@ TYPES: dict[str, ResourceType] = {
         ROLE_DEFINITION,
         ROLE_ASSIGNMENT,
         DEFAULT_DEPLOYMENT,
+        MODEL_UPLOAD,
         FABRIC_CONNECTION,
         FABRIC_SHORTCUT,
         FABRIC_ROLE_ASSIGNMENT,

@@ -291,6 +291,7 @@ def send(
     error: type[UserError] = UserError,
     headers: dict[str, str] | None = None,
     retry_post: bool = False,
+    content: bytes | None = None,
     **options: Any,
 ) -> PipelineResponse:
     """One call through `client`; network and sign-in failures become `error` / SignInError.
@@ -298,7 +299,11 @@ def send(
     `retry_post`: the call may be sent twice without harm (scoring), so a POST is retried on
     timeouts and 5xx like a GET.
     """
-    request = HttpRequest(method, url, json=body, headers=headers)
+    request = (
+        HttpRequest(method, url, content=content, headers=headers)
+        if content is not None
+        else HttpRequest(method, url, json=body, headers=headers)
+    )
     if retry_post:
         options["retry_on_methods"] = IDEMPOTENT | {"POST", "PATCH"}
     host = urlsplit(url).netloc

@@ -25,12 +25,14 @@ def grant(
     role_definition_id: pulumi.Input[str],
     description: str,
     parent: pulumi.Resource,
+    principal_type: str = "ServicePrincipal",
 ) -> authorization.RoleAssignment:
     """Assign a role to a service principal or managed identity.
 
     The assignment name is a GUID of scope, principal and role, so a re-run or a re-created stack
     finds the same assignment instead of failing with RoleAssignmentExists. `principal_type` is
-    set because a principal created moments ago is not yet visible to RBAC (PrincipalNotFound).
+    set because a principal created moments ago is not yet visible to RBAC (PrincipalNotFound);
+    the deploying identity may be a user instead.
     """
     assignment_name = pulumi.Output.all(scope, principal_id, role_definition_id).apply(
         lambda parts: stable_uuid(*(str(part) for part in parts))
@@ -40,7 +42,7 @@ def grant(
         role_assignment_name=assignment_name,
         scope=scope,
         principal_id=principal_id,
-        principal_type="ServicePrincipal",
+        principal_type=principal_type,
         role_definition_id=role_definition_id,
         description=description,
         opts=pulumi.ResourceOptions(parent=parent),

@@ -69,6 +69,7 @@ PROFILES: dict[str, Profile] = {
             key_vault_retention_days=90,
             purge_protection=True,
             log_retention_days=90,
+            storage_sku="Standard_ZRS",
         ),
         compute=ComputeProfile(low_priority=False, max_nodes=5, vm_size="Standard_DS3_v2"),
         deployment=DeploymentProfile(instance_count=2),

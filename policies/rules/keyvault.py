@@ -53,6 +53,15 @@ def _network(vault: Resource, context: Context) -> Iterable[str]:
         )
 
 
+def _public_network(vault: Resource, context: Context) -> Iterable[str]:
+    if context.environment == "prod" and vault.get("properties.publicNetworkAccess") != "Disabled":
+        yield (
+            f"properties.publicNetworkAccess is {vault.get('properties.publicNetworkAccess')!r} "
+            "in prod; the workspace reaches its vault through the managed network, nothing "
+            "else needs the public endpoint"
+        )
+
+
 def _purge_protection(vault: Resource, context: Context) -> Iterable[str]:
     if context.environment == "prod" and vault.get("properties.enablePurgeProtection") is not True:
         yield "properties.enablePurgeProtection is not true in prod"
@@ -98,6 +107,16 @@ RULES = (
         enforcement=everywhere(),
         types=(KEY_VAULT,),
         check=_network,
+    ),
+    Rule(
+        name="keyvault-public-network-off-in-prod",
+        description="Prod vaults have no public endpoint (publicNetworkAccess Disabled).",
+        source="Azure Policy 405c5871-3e91-4644-8a63-58e19d68ff5b; Checkov CKV_AZURE_189",
+        fix="set fabml:workspace.managedNetwork (prod: AllowOnlyApprovedOutbound), which closes "
+        "the vault's public endpoint",
+        enforcement=prod_only_mandatory(),
+        types=(KEY_VAULT,),
+        check=_public_network,
     ),
     Rule(
         name="keyvault-purge-protection-in-prod",

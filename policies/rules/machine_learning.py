@@ -52,6 +52,24 @@ def _managed_network(workspace: Resource, context: Context) -> Iterable[str]:
         )
 
 
+def _provision_network_now(workspace: Resource, _: Context) -> Iterable[str]:
+    mode = workspace.get("managedNetwork.isolationMode", "Disabled")
+    if mode != "Disabled" and workspace.get("provisionNetworkNow") is not True:
+        yield (
+            f"managedNetwork.isolationMode is {mode!r} without provisionNetworkNow: true; the "
+            "network (about 30 minutes) would be built inside the first scoring job"
+        )
+
+
+def _system_datastores_identity(workspace: Resource, context: Context) -> Iterable[str]:
+    mode = workspace.get("systemDatastoresAuthMode")
+    if context.environment == "prod" and mode != "Identity":
+        yield (
+            f"systemDatastoresAuthMode is {mode!r} in prod; the workspace's own datastores "
+            "must use identities (its storage's shared key is off)"
+        )
+
+
 def _no_customer_managed_key(workspace: Resource, _: Context) -> Iterable[str]:
     if workspace.get("encryption.keyVaultProperties") is not None:
         yield "a customer-managed key is set, and batch deployments are not supported then"
@@ -166,6 +184,28 @@ RULES = (
         enforcement=prod_only_mandatory(),
         types=(ML_WORKSPACE,),
         check=_managed_network,
+    ),
+    Rule(
+        name="ml-provision-network-now",
+        description="A managed network is built at deploy (provisionNetworkNow), not inside "
+        "the first Fabric-triggered job.",
+        source="project rule (Azure ML managed network provisioning)",
+        fix="set provisionNetworkNow: true on the workspace (the program does with any "
+        "fabml:workspace.managedNetwork other than Disabled)",
+        enforcement=everywhere(),
+        types=(ML_WORKSPACE,),
+        check=_provision_network_now,
+    ),
+    Rule(
+        name="ml-system-datastores-identity-in-prod",
+        description="Prod workspaces reach their own storage with identities, not account keys "
+        "(systemDatastoresAuthMode Identity).",
+        source="MCSB IM-1; project rule",
+        fix="set fabml:workspace.managedNetwork in prod (the program then sets "
+        "systemDatastoresAuthMode: Identity)",
+        enforcement=prod_only_mandatory(),
+        types=(ML_WORKSPACE,),
+        check=_system_datastores_identity,
     ),
     Rule(
         name="ml-no-customer-managed-key-with-batch",

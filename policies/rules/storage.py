@@ -118,16 +118,41 @@ def _shared_key(resources: Sequence[Resource], context: Context) -> Iterable[Fin
 def _shared_key_workspace_storage(
     resources: Sequence[Resource], context: Context
 ) -> Iterable[Finding]:
-    # Reported in prod only, where storage-shared-key-off exempts nothing else.
+    # Outside prod the workspace's system datastores may still use the account key.
     if context.environment != "prod":
         return
     account = _workspace_storage(resources)
     if account is not None and account.get("allowSharedKeyAccess") is not False:
         yield Finding(
             account,
-            "the ML workspace's own storage keeps shared-key access on: the model upload "
-            "(azure-native storage.Blob) signs with the account key; a later issue moves the "
-            "upload to Entra ID and makes this mandatory in prod",
+            "the ML workspace's own storage keeps shared-key access on in prod: its system "
+            "datastores use identities and the model upload Entra ID, nothing needs the key",
+        )
+
+
+def _workspace_storage_closed(resources: Sequence[Resource], context: Context) -> Iterable[Finding]:
+    if context.environment != "prod":
+        return
+    account = _workspace_storage(resources)
+    if account is None:
+        return
+    action = account.get("networkRuleSet.defaultAction")
+    if account.get("publicNetworkAccess") != "Disabled" and action != "Deny":
+        yield Finding(
+            account,
+            f"the ML workspace's own storage admits every network in prod (defaultAction "
+            f"{action!r}): deny, reached through the managed network and trusted services",
+        )
+
+
+def _workspace_storage_zrs(resources: Sequence[Resource], context: Context) -> Iterable[Finding]:
+    if context.environment != "prod":
+        return
+    account = _workspace_storage(resources)
+    sku = account.get("sku.name") if account is not None else None
+    if account is not None and not str(sku).split("_")[-1].startswith(("ZRS", "GZRS", "RAGZRS")):
+        yield Finding(
+            account, f"the ML workspace's own storage is {sku!r} in prod; it must be zone-redundant"
         )
 
 
@@ -237,13 +262,31 @@ RULES = (
     Rule(
         name="storage-shared-key-workspace-storage",
         description="The ML workspace's own storage account (the one its storageAccount names) "
-        "keeps shared-key access on for the model upload: reported, advisory until the upload "
-        "uses Entra ID.",
-        source="Azure Policy 8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54; Checkov CKV2_AZURE_40 "
-        "(reasoned exception for one account)",
-        fix="none yet: the azure-native storage.Blob model upload needs the key",
-        enforcement=everywhere("advisory"),
+        "has shared-key access off in prod; elsewhere its system datastores may use the key.",
+        source="Azure Policy 8c6a50c6-9ffd-4ae7-986f-5fa6111f9a54; Checkov CKV2_AZURE_40",
+        fix="set fabml:workspace.managedNetwork in prod (the program then turns the key off, "
+        "uses identity system datastores and uploads the model with Entra ID)",
+        enforcement=prod_only_mandatory(),
         check_stack=_shared_key_workspace_storage,
+    ),
+    Rule(
+        name="storage-workspace-storage-network-deny",
+        description="In prod the ML workspace's own storage denies public traffic by default "
+        "(the workspace reaches it through its managed network and as a trusted service).",
+        source="Azure Policy 34c877ad-507e-4c82-993e-3452a6e0ad3c; Checkov CKV_AZURE_35",
+        fix="set fabml:workspace.managedNetwork in prod; admit the deployer with "
+        "fabml:workspace.deployerIpRanges",
+        enforcement=prod_only_mandatory(),
+        check_stack=_workspace_storage_closed,
+    ),
+    Rule(
+        name="storage-workspace-storage-zone-redundant",
+        description="In prod the ML workspace's own storage (model files, job state) survives "
+        "a zone outage.",
+        source="Azure reliability guidance (storage redundancy); project rule",
+        fix="set fabml:workspace.storageSku Standard_ZRS (the prod profile's default)",
+        enforcement=prod_only_mandatory(),
+        check_stack=_workspace_storage_zrs,
     ),
     Rule(
         name="network-ip-rules-narrow",

@@ -143,9 +143,7 @@ def test_committed_policy_config_matches_the_rule_table(environment: str) -> Non
     assert committed == render(environment), "run `python -m policies.config`"
     levels = {name: c["enforcementLevel"] for name, c in json.loads(committed).items()}
     if environment == "prod":
-        # One advisory on purpose: the workspace storage's shared key (the model upload).
-        advisory = {name for name, level in levels.items() if level != "mandatory"}
-        assert advisory == {"storage-shared-key-workspace-storage"}
+        assert set(levels.values()) == {"mandatory"}
     else:
         assert "advisory" in levels.values()
 

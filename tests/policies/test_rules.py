@@ -82,13 +82,10 @@ def edited(stack: str, name: str, changes: Any) -> list[Resource]:
     return [_edit(r, changes) if r.name == name else r for r in resources]
 
 
-# Prod reports one advisory on purpose: the workspace's own storage keeps shared-key access on
-# for the model upload (see storage-shared-key-workspace-storage); every other rule passes.
-# The maximum stack also keeps an account-key datastore, which prod refuses: the lake's shared
-# key stays on (the one setting prod's rules forbid that settings still accept).
+# Prod passes every rule. The maximum stack keeps an account-key datastore, which prod refuses:
+# the lake's shared key stays on (the one setting prod's rules forbid that settings still accept).
 BASELINE = {
-    "prod": {"storage-shared-key-workspace-storage"},
-    "maximum": {"storage-shared-key-workspace-storage", "storage-shared-key-off"},
+    "maximum": {"storage-shared-key-off"},
 }
 
 
@@ -263,7 +260,43 @@ SECURITY_CASES: list[tuple[str, str, Any, set[str]]] = [
 ]
 
 # (stack, resource, changes or DELETE, the rules that must fail — exactly)
+# Prod's workspace storage, vault and managed network (issue 12, items 3 and 4).
+LOCKED_WORKSPACE_CASES: list[tuple[str, str, Any, set[str]]] = [
+    (
+        "prod",
+        "ml-storage",
+        {"allowSharedKeyAccess": True},
+        {"storage-shared-key-workspace-storage"},
+    ),
+    (
+        "prod",
+        "ml-storage",
+        {"networkRuleSet.defaultAction": "Allow"},
+        {"storage-workspace-storage-network-deny"},
+    ),
+    (
+        "prod",
+        "ml-storage",
+        {"sku.name": "Standard_LRS"},
+        {"storage-workspace-storage-zone-redundant"},
+    ),
+    (
+        "prod",
+        "ml-key-vault",
+        {"properties.publicNetworkAccess": "Enabled"},
+        {"keyvault-public-network-off-in-prod"},
+    ),
+    ("prod", "ml-workspace", {"provisionNetworkNow": DELETE}, {"ml-provision-network-now"}),
+    (
+        "prod",
+        "ml-workspace",
+        {"systemDatastoresAuthMode": "AccessKey"},
+        {"ml-system-datastores-identity-in-prod"},
+    ),
+]
+
 CASES: list[tuple[str, str, Any, set[str]]] = [
+    *LOCKED_WORKSPACE_CASES,
     ("dev", "data-lake-account", {"isHnsEnabled": False}, {"storage-hierarchical-namespace"}),
     ("dev", "ml-storage", {"enableHttpsTrafficOnly": False}, {"storage-secure-transfer"}),
     ("dev", "data-lake-account", {"minimumTlsVersion": "TLS1_0"}, {"storage-min-tls"}),
@@ -439,17 +472,21 @@ def test_unknown_values_are_not_violations() -> None:
     assert failing(unknown, "dev") == set()
 
 
-def test_prod_workspace_storage_is_the_one_advisory_and_cannot_be_borrowed() -> None:
+def test_prod_workspace_storage_key_is_mandatory_and_cannot_be_borrowed() -> None:
     resources = plan_resources(_stack("prod"))
     context = context_for("prod")
     [rule] = [r for r in RULES if r.name == "storage-shared-key-workspace-storage"]
-    assert rule.enforcement["prod"] == "advisory"
-    [finding] = rule.findings(resources, context)
+    assert rule.enforcement["prod"] == "mandatory"
+    assert rule.findings(resources, context) == []
+    keyed = [
+        _edit(r, {"allowSharedKeyAccess": True}) if r.name == "ml-storage" else r for r in resources
+    ]
+    [finding] = rule.findings(keyed, context)
     assert finding.resource is not None
     assert finding.resource.name == "ml-storage"
-    assert "model upload" in finding.message
+    assert "shared-key" in finding.message
     # The workspace pointed at the lake (with its shared key on) exempts nothing: a data lake
-    # is never the exempt account, and the workspace storage is then judged by the main rule.
+    # is never the workspace's own storage, and both are then judged by the main rule.
     lake = next(r for r in resources if r.name == "data-lake-account")
     lake_id = (
         "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/"
@@ -459,7 +496,7 @@ def test_prod_workspace_storage_is_the_one_advisory_and_cannot_be_borrowed() -> 
         _edit(r, {"storageAccount": lake_id})
         if r.name == "ml-workspace"
         else _edit(r, {"allowSharedKeyAccess": True})
-        if r.name == "data-lake-account"
+        if r.name in ("data-lake-account", "ml-storage")
         else r
         for r in resources
     ]

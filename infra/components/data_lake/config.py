@@ -76,13 +76,18 @@ class DataLakeConfig(DataLakeProfile):
     @field_validator("allowed_ip_ranges")
     @classmethod
     def _ipv4(cls, ranges: tuple[str, ...]) -> tuple[str, ...]:
-        for item in ranges:
-            try:
-                net = ipaddress.ip_network(item, strict=False)
-            except ValueError:
-                raise ValueError(f"'{item}' is not an IPv4 address or CIDR range") from None
-            if net.version != 4 or any(net.overlaps(block) for block in _NOT_PUBLIC):
-                raise ValueError(f"'{item}' must be a public IPv4 range (storage IP rules)")
-            if "/" in item and net.prefixlen > 30:
-                raise ValueError(f"'{item}': write /31 and /32 ranges as single addresses")
-        return ranges
+        return storage_ip_rules(ranges)
+
+
+def storage_ip_rules(ranges: tuple[str, ...]) -> tuple[str, ...]:
+    """`ranges` if each is what a storage IP rule takes: a public IPv4 address or range."""
+    for item in ranges:
+        try:
+            net = ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"'{item}' is not an IPv4 address or CIDR range") from None
+        if net.version != 4 or any(net.overlaps(block) for block in _NOT_PUBLIC):
+            raise ValueError(f"'{item}' must be a public IPv4 range (storage IP rules)")
+        if "/" in item and net.prefixlen > 30:
+            raise ValueError(f"'{item}': write /31 and /32 ranges as single addresses")
+    return ranges

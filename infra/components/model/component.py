@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pulumi
+from pulumi_azure_native import authorization, storage
 from pulumi_azure_native import machinelearningservices as ml
-from pulumi_azure_native import storage
 
 from infra.components.context import StackContext
 from infra.components.model.config import MODEL_CONTAINER, MODEL_DATASTORE, ModelConfig, model_files
+from infra.components.model.upload import ModelUpload, file_hashes
+from infra.components.roles import STORAGE_BLOB_DATA_CONTRIBUTOR, grant
 from infra.components.workspace.component import MlWorkspace
 
 
@@ -37,19 +39,45 @@ class RegisteredModel(pulumi.ComponentResource):
             opts=ctx.child(self),
         )
         folder = config.folder
-        self.blobs = [
-            storage.Blob(
-                f"{name}-file-{path.relative_to(folder).as_posix().replace('/', '-')}",
-                blob_name=f"{prefix}/{path.relative_to(folder).as_posix()}",
-                container_name=self.container.name,
-                account_name=workspace_storage_name,
-                resource_group_name=ctx.resource_group_name,
-                type=storage.BlobType.BLOCK,
-                source=pulumi.FileAsset(str(path)),
-                opts=ctx.child(self),
+        self.blobs: list[pulumi.Resource]
+        if workspace.config.locked:
+            # The locked workspace storage refuses shared keys, which storage.Blob signs with:
+            # the deploying identity uploads with Entra ID instead, holding a data role on the
+            # model container only (the account admits it from fabml:workspace.deployerIpRanges).
+            deployer = grant(
+                f"{name}-deployer-upload-access",
+                scope=self.container.id,
+                principal_id=authorization.get_client_config_output().object_id,
+                role_definition_id=ctx.role_definition_id(STORAGE_BLOB_DATA_CONTRIBUTOR),
+                description="fabml: the deploying identity uploads the model files",
+                parent=self,
+                principal_type=workspace.config.deployer_principal_type,
             )
-            for path in model_files(folder)
-        ]
+            self.blobs = [
+                ModelUpload(
+                    f"{name}-files",
+                    # The public cloud's blob endpoint of the account (not its output, which
+                    # is unknown until the account exists and absent from the offline plan).
+                    blob_endpoint=f"https://{ctx.names.workspace_storage}.blob.core.windows.net",
+                    container=MODEL_CONTAINER,
+                    files=file_hashes(folder, model_files(folder), prefix),
+                    opts=ctx.child(self, depends_on=[self.container, deployer]),
+                )
+            ]
+        else:
+            self.blobs = [
+                storage.Blob(
+                    f"{name}-file-{path.relative_to(folder).as_posix().replace('/', '-')}",
+                    blob_name=f"{prefix}/{path.relative_to(folder).as_posix()}",
+                    container_name=self.container.name,
+                    account_name=workspace_storage_name,
+                    resource_group_name=ctx.resource_group_name,
+                    type=storage.BlobType.BLOCK,
+                    source=pulumi.FileAsset(str(path)),
+                    opts=ctx.child(self),
+                )
+                for path in model_files(folder)
+            ]
 
         # Credential-less: whoever reads the model (the compute identity) uses its own role.
         self.datastore = ml.Datastore(

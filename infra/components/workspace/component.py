@@ -32,6 +32,36 @@ def _private_endpoint_rule(
     )
 
 
+def _package_index_rules(hosts: list[str]) -> dict[str, ml.FqdnOutboundRuleArgs]:
+    """FQDN rules for the hosts the model's environment installs from: Azure ML adds the
+    rules its own services need, not these (the image build and jobs' conda/pip installs)."""
+    return {
+        f"package-index-{host.replace('.', '-')}": ml.FqdnOutboundRuleArgs(
+            type="FQDN", category="UserDefined", destination=host
+        )
+        for host in hosts
+    }
+
+
+def _storage_network(config: WorkspaceConfig) -> storage.NetworkRuleSetArgs:
+    """Open: every network (dev, sandboxes). Locked: deny, admitting trusted Azure services
+    (Azure ML's control plane) and the deployer's ranges for the model upload; jobs come in
+    through the managed network's private endpoints."""
+    if not config.locked:
+        return storage.NetworkRuleSetArgs(
+            default_action=storage.DefaultAction.ALLOW, bypass="AzureServices"
+        )
+    return storage.NetworkRuleSetArgs(
+        default_action=storage.DefaultAction.DENY,
+        bypass="AzureServices",
+        ip_rules=[
+            storage.IPRuleArgs(i_p_address_or_range=ip, action=storage.Action.ALLOW)
+            for ip in config.deployer_ip_ranges
+        ]
+        or None,
+    )
+
+
 class MlWorkspace(pulumi.ComponentResource):
     workspace: ml.Workspace
 
@@ -57,18 +87,17 @@ class MlWorkspace(pulumi.ComponentResource):
             resource_group_name=ctx.resource_group_name,
             location=ctx.location,
             kind=storage.Kind.STORAGE_V2,
-            sku=storage.SkuArgs(name="Standard_LRS"),
+            sku=storage.SkuArgs(name=config.storage_sku),
             is_hns_enabled=False,
             enable_https_traffic_only=True,
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             allow_blob_public_access=False,
-            # Azure ML's system datastores (workspaceblobstore, workspacefilestore) authenticate
-            # with the account key, and Pulumi's Blob upload of the model uses it too.
-            allow_shared_key_access=True,
+            # Locked (a managed network is on): the system datastores use identities
+            # (systemDatastoresAuthMode) and the model upload Entra ID, so no key is needed.
+            # Open: the system datastores authenticate with the account key.
+            allow_shared_key_access=not config.locked,
             allow_cross_tenant_replication=False,
-            network_rule_set=storage.NetworkRuleSetArgs(
-                default_action=storage.DefaultAction.ALLOW, bypass="AzureServices"
-            ),
+            network_rule_set=_storage_network(config),
             encryption=storage.EncryptionArgs(
                 key_source=storage.KeySource.MICROSOFT_STORAGE,
                 require_infrastructure_encryption=True,
@@ -94,12 +123,13 @@ class MlWorkspace(pulumi.ComponentResource):
                 soft_delete_retention_in_days=config.key_vault_retention_days,
                 # The API refuses `false` once it was true, and omitting it means off.
                 enable_purge_protection=True if config.purge_protection else None,
-                public_network_access="Enabled",
                 # With a managed network, jobs reach the vault through its private endpoint
-                # and Azure ML's control plane as a trusted service: deny everything else.
+                # and Azure ML's control plane as a trusted service: nothing else needs it, and
+                # nothing of the deploy reads it (the program writes no secret there).
+                public_network_access="Disabled" if config.locked else "Enabled",
                 network_acls=keyvault.NetworkRuleSetArgs(
                     bypass="AzureServices",
-                    default_action="Allow" if config.managed_network == "Disabled" else "Deny",
+                    default_action="Deny" if config.locked else "Allow",
                 ),
             ),
             tags=ctx.tags,
@@ -131,10 +161,15 @@ class MlWorkspace(pulumi.ComponentResource):
         )
 
         managed_network = None
-        if config.managed_network != "Disabled":
+        if config.locked:
+            approved_only = config.managed_network == "AllowOnlyApprovedOutbound"
             managed_network = ml.ManagedNetworkSettingsArgs(
                 isolation_mode=config.managed_network,
+                # FQDN rules exist only in AllowOnlyApprovedOutbound, and bring a managed
+                # Azure Firewall of this SKU (billed per hour while the network exists).
+                firewall_sku=config.firewall_sku if approved_only else None,
                 outbound_rules={
+                    **(_package_index_rules(config.package_indexes) if approved_only else {}),
                     # Batch jobs mount the data lake through these when its firewall denies.
                     "data-lake-blob": _private_endpoint_rule(data_lake_id, "blob"),
                     "data-lake-dfs": _private_endpoint_rule(data_lake_id, "dfs"),
@@ -164,6 +199,11 @@ class MlWorkspace(pulumi.ComponentResource):
             # held by Entra sign-in, AAD-token auth and least-privilege roles instead.
             public_network_access=config.public_network_access,
             managed_network=managed_network,
+            # Build the managed network now (about 30 minutes, inside `up`) rather than on the
+            # first compute start, which would be inside the first Fabric-triggered job.
+            provision_network_now=True if config.locked else None,
+            # The workspace's own datastores use identities, not the account key turned off.
+            system_datastores_auth_mode="Identity" if config.locked else None,
             hbi_workspace=False,
             v1_legacy_mode=False,
             # Declares why inbound public access is on, for reviewers and the policy pack.

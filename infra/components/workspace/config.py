@@ -2,11 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+import yaml
+from pydantic import Field, field_validator
 
 from infra.components.config import Section
+from infra.components.data_lake.config import storage_ip_rules
+
+# Where each kind of package source in an MLflow model's conda.yaml downloads from. Conda
+# channels other than the Anaconda ones need their own host added to `packageIndexes`.
+PIP_HOSTS = ("pypi.org", "files.pythonhosted.org")
+CONDA_CHANNEL_HOSTS = {
+    "conda-forge": ("conda.anaconda.org",),
+    "defaults": ("repo.anaconda.com",),
+    "anaconda": ("repo.anaconda.com",),
+}
+# What the committed model's environment (model/heart-classifier/conda.yaml: the conda-forge
+# channel and pip) installs from. tests/infra/components check that this covers that file.
+DEFAULT_PACKAGE_INDEXES = ("conda.anaconda.org", *PIP_HOSTS)
+
+
+def hosts_needed(conda_yaml: Path) -> set[str]:
+    """The hosts an environment built from `conda_yaml` downloads packages from."""
+    spec: dict[str, Any] = yaml.safe_load(conda_yaml.read_text(encoding="utf-8")) or {}
+    hosts: set[str] = set()
+    for channel in spec.get("channels") or ["defaults"]:
+        if "://" in str(channel):  # a channel given by URL
+            hosts.add(urlsplit(str(channel)).hostname or str(channel))
+        else:  # a named channel lives on anaconda.org unless it is Anaconda's own
+            hosts.update(CONDA_CHANNEL_HOSTS.get(str(channel), ("conda.anaconda.org",)))
+    dependencies = spec.get("dependencies") or []
+    if any(d == "pip" or (isinstance(d, dict) and "pip" in d) for d in dependencies):
+        hosts.update(PIP_HOSTS)
+    return hosts
 
 
 class WorkspaceProfile(Section):
@@ -25,6 +56,11 @@ class WorkspaceProfile(Section):
     log_retention_days: int = Field(
         ge=30, le=730, description="Log Analytics retention in days (30-730)."
     )
+    storage_sku: Literal["Standard_LRS", "Standard_ZRS"] = Field(
+        default="Standard_LRS",
+        description="Redundancy of the workspace's own storage account (model files, job "
+        "state). Changing it on a deployed account needs an Azure-side conversion.",
+    )
 
 
 class WorkspaceConfig(WorkspaceProfile):
@@ -35,3 +71,37 @@ class WorkspaceConfig(WorkspaceProfile):
         description="Inbound public access to the Azure ML workspace. Must stay Enabled while "
         "Fabric invokes the endpoint (fabric.invokesEndpoint).",
     )
+    package_indexes: list[str] = Field(
+        default=list(DEFAULT_PACKAGE_INDEXES),
+        description="Hosts the model's environment installs packages from (conda channels, "
+        "pip indexes), admitted as FQDN outbound rules when managedNetwork is "
+        "AllowOnlyApprovedOutbound. The default covers the committed model's conda.yaml.",
+    )
+    firewall_sku: Literal["Standard", "Basic"] = Field(
+        default="Standard",
+        description="SKU of the managed Azure Firewall that FQDN outbound rules bring "
+        "(AllowOnlyApprovedOutbound only); Basic costs less and has lower throughput.",
+    )
+    deployer_ip_ranges: tuple[str, ...] = Field(
+        default=(),
+        description="IPv4 addresses or CIDR ranges the deploying machine reaches the "
+        "workspace storage from, for the model upload, when that storage denies public "
+        "traffic (a managed network is on).",
+    )
+    deployer_principal_type: Literal["ServicePrincipal", "User"] = Field(
+        default="ServicePrincipal",
+        description="What the deploying identity is (CI: ServicePrincipal; `az login`: User), "
+        "for its data role on the model container when the workspace storage is locked; "
+        "Azure refuses an assignment whose type does not match the principal.",
+    )
+
+    @field_validator("deployer_ip_ranges")
+    @classmethod
+    def _ipv4(cls, ranges: tuple[str, ...]) -> tuple[str, ...]:
+        return storage_ip_rules(ranges)
+
+    @property
+    def locked(self) -> bool:
+        """With a managed network, the workspace reaches its storage and vault privately, so
+        both deny public traffic and use identities only."""
+        return self.managed_network != "Disabled"

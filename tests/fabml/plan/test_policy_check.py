@@ -18,10 +18,7 @@ from tests.conftest import FABRIC, config_for
 def test_shipped_stacks_pass_their_environment(stack: str) -> None:
     report = check_plan(plan_stack(stack))
     assert report.mandatory == []
-    # One advisory on purpose in prod: the workspace storage keeps its shared key for the
-    # model upload (storage-shared-key-workspace-storage); none elsewhere.
-    expected = [("storage-shared-key-workspace-storage", "ml-storage")] if stack == "prod" else []
-    assert [(v.rule.name, v.resource) for v in report.verdicts] == expected
+    assert [(v.rule.name, v.resource) for v in report.verdicts] == []
     assert report.environment == plan_stack(stack).environment
 
 
@@ -37,7 +34,6 @@ def test_a_deliberately_bad_stack_fails_with_the_expected_rules() -> None:
     assert {(v.rule.name, v.resource, v.level) for v in report.verdicts} == {
         ("ml-compute-scale", "compute-cluster", "mandatory"),
         ("keyvault-purge-protection-in-prod", "ml-key-vault", "mandatory"),
-        ("storage-shared-key-workspace-storage", "ml-storage", "advisory"),
     }
 
 
@@ -53,6 +49,11 @@ def test_dev_hygiene_rules_are_advisory() -> None:
         "keyvault-retention-minimum",
         "keyvault-network-rules",
         "protect-stateful-in-prod",
+        "storage-shared-key-workspace-storage",
+        "storage-workspace-storage-network-deny",
+        "storage-workspace-storage-zone-redundant",
+        "keyvault-public-network-off-in-prod",
+        "ml-system-datastores-identity-in-prod",
     }
 
 

@@ -1,6 +1,16 @@
 """The Azure ML workspace and its key vault, storage, logs and monitoring."""
 
+from pathlib import Path
+
 from fabml.plan.plan import Plan
+from infra.components.model.config import ModelConfig
+from infra.components.workspace.config import (
+    DEFAULT_PACKAGE_INDEXES,
+    WorkspaceConfig,
+    hosts_needed,
+)
+from infra.project import REPO_ROOT
+from tests.conftest import FABRIC, FABRIC_WORKSPACE_ID, plan_of
 
 
 def test_workspace_uses_its_own_flat_storage(defaults: Plan) -> None:
@@ -77,3 +87,87 @@ def test_prod_protects_and_keeps_state(waf_aligned: Plan) -> None:
 
 def test_dev_protects_nothing(defaults: Plan) -> None:
     assert [r.name for r in defaults.resources if r.protect] == []
+
+
+def test_prod_builds_its_network_at_deploy_with_the_package_indexes(waf_aligned: Plan) -> None:
+    workspace = waf_aligned.named("ml-workspace")
+    assert workspace.input("provisionNetworkNow") is True
+    network = workspace.input("managedNetwork")
+    assert network["firewallSku"] == "Standard"
+    fqdn = {
+        rule["destination"]
+        for rule in network["outboundRules"].values()
+        if rule["type"] == "FQDN" and rule["category"] == "UserDefined"
+    }
+    assert fqdn == set(DEFAULT_PACKAGE_INDEXES)
+
+
+def test_package_index_defaults_cover_the_committed_model() -> None:
+    conda = REPO_ROOT / ModelConfig().path / "conda.yaml"
+    needed = hosts_needed(conda)
+    assert {"conda.anaconda.org", "pypi.org", "files.pythonhosted.org"} <= needed
+    assert needed <= set(WorkspaceConfig.model_fields["package_indexes"].get_default())
+
+
+def test_package_hosts_follow_the_conda_file(tmp_path: Path) -> None:
+    conda = tmp_path / "conda.yaml"
+    conda.write_text("channels: [defaults, 'https://conda.example.org/x']\ndependencies: [numpy]\n")
+    assert hosts_needed(conda) == {"repo.anaconda.com", "conda.example.org"}
+    conda.write_text("dependencies: [python=3.11, pip, {pip: [mlflow]}]\n")
+    assert hosts_needed(conda) == {"repo.anaconda.com", "pypi.org", "files.pythonhosted.org"}
+
+
+def test_firewall_sku_and_indexes_are_settings() -> None:
+    plan = plan_of(
+        "prod",
+        fabric={**FABRIC, "workspaceId": FABRIC_WORKSPACE_ID},
+        workspace={"firewallSku": "Basic", "packageIndexes": ["pypi.org"]},
+    )
+    network = plan.named("ml-workspace").input("managedNetwork")
+    assert network["firewallSku"] == "Basic"
+    assert [r["destination"] for r in network["outboundRules"].values() if r["type"] == "FQDN"] == [
+        "pypi.org"
+    ]
+
+
+def test_internet_outbound_has_no_fqdn_rules_but_is_built_at_deploy() -> None:
+    # Azure accepts FQDN rules (and so the firewall) only with AllowOnlyApprovedOutbound.
+    plan = plan_of("dev", fabric=FABRIC, workspace={"managedNetwork": "AllowInternetOutbound"})
+    workspace = plan.named("ml-workspace")
+    network = workspace.input("managedNetwork")
+    assert "firewallSku" not in network
+    assert all(r["type"] == "PrivateEndpoint" for r in network["outboundRules"].values())
+    assert workspace.input("provisionNetworkNow") is True
+
+
+def test_prod_closes_the_workspace_storage_and_vault(waf_aligned: Plan) -> None:
+    storage = waf_aligned.named("ml-storage")
+    assert storage.input("allowSharedKeyAccess") is False
+    assert storage.input("sku") == {"name": "Standard_ZRS"}
+    assert storage.input("networkRuleSet") == {"defaultAction": "Deny", "bypass": "AzureServices"}
+    vault = waf_aligned.named("ml-key-vault").inputs["properties"]
+    assert vault["publicNetworkAccess"] == "Disabled"
+    assert vault["networkAcls"]["defaultAction"] == "Deny"
+    assert waf_aligned.named("ml-workspace").input("systemDatastoresAuthMode") == "Identity"
+
+
+def test_deployer_ranges_open_the_prod_workspace_storage_to_the_deployer_only() -> None:
+    plan = plan_of(
+        "prod",
+        fabric={**FABRIC, "workspaceId": FABRIC_WORKSPACE_ID},
+        workspace={"deployerIpRanges": ["203.0.113.0/28"]},
+    )
+    rules = plan.named("ml-storage").input("networkRuleSet")
+    assert rules["defaultAction"] == "Deny"
+    assert rules["ipRules"] == [{"iPAddressOrRange": "203.0.113.0/28", "action": "Allow"}]
+
+
+def test_dev_keeps_its_open_workspace_storage_and_vault(defaults: Plan) -> None:
+    storage = defaults.named("ml-storage")
+    assert storage.input("allowSharedKeyAccess") is True
+    assert storage.input("sku") == {"name": "Standard_LRS"}
+    assert storage.input("networkRuleSet.defaultAction") == "Allow"
+    assert defaults.named("ml-key-vault").input("properties.publicNetworkAccess") == "Enabled"
+    workspace = defaults.named("ml-workspace")
+    assert workspace.input("provisionNetworkNow") is None
+    assert workspace.input("systemDatastoresAuthMode") is None
