@@ -6,6 +6,7 @@ import pulumi
 from pulumi_azure_native import storage
 
 from infra.catalog import DATA_LAKE_PURPOSE
+from infra.components import storage_baseline
 from infra.components.context import StackContext
 from infra.components.data_lake.config import FABRIC_WORKSPACE_RESOURCE, DataLakeConfig
 
@@ -65,14 +66,7 @@ class DataLake(pulumi.ComponentResource):
                 ],
                 resource_access_rules=resource_access_rules,
             ),
-            encryption=storage.EncryptionArgs(
-                key_source=storage.KeySource.MICROSOFT_STORAGE,
-                require_infrastructure_encryption=True,
-                services=storage.EncryptionServicesArgs(
-                    blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                    file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                ),
-            ),
+            encryption=storage_baseline.encryption(),
             tags={**ctx.tags, "purpose": DATA_LAKE_PURPOSE},
             opts=ctx.child(self, stateful=True),
         )

@@ -15,6 +15,7 @@ from pulumi_azure_native import (
 )
 
 from infra.catalog import WORKSPACE_STORAGE_PURPOSE
+from infra.components import storage_baseline
 from infra.components.context import StackContext
 from infra.components.data_lake.component import DataLake
 from infra.components.workspace.config import WorkspaceConfig
@@ -98,14 +99,7 @@ class MlWorkspace(pulumi.ComponentResource):
             allow_shared_key_access=not config.locked,
             allow_cross_tenant_replication=False,
             network_rule_set=_storage_network(config),
-            encryption=storage.EncryptionArgs(
-                key_source=storage.KeySource.MICROSOFT_STORAGE,
-                require_infrastructure_encryption=True,
-                services=storage.EncryptionServicesArgs(
-                    blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                    file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                ),
-            ),
+            encryption=storage_baseline.encryption(),
             tags={**ctx.tags, "purpose": WORKSPACE_STORAGE_PURPOSE},
             opts=ctx.child(self, stateful=True),
         )
