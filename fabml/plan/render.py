@@ -46,6 +46,20 @@ def output_display(plan: Plan, name: str) -> str:
     return str(value)
 
 
+def names_note(plan: Plan) -> str:
+    """Which subscription the global names were made for (they hash it: infra/naming.py)."""
+    if placeholder.kind_of(plan.names_subscription) is not None:
+        return (
+            f"Global names are made for the placeholder subscription {plan.names_subscription}: "
+            "a deployment gets other ones (set azure-native:subscriptionId in the stack file, or "
+            "run `fabml preflight`, to see them)"
+        )
+    return (
+        f"Global names are made for subscription {plan.names_subscription} "
+        "(azure-native:subscriptionId)"
+    )
+
+
 def render_text(plan: Plan) -> str:
     lines = [f"Offline plan of stack '{plan.stack}' (Pulumi mock runtime: nothing is deployed)"]
     if plan.placeholders:
@@ -59,6 +73,7 @@ def render_text(plan: Plan) -> str:
                 for key in plan.placeholders
             ),
         ]
+    lines += ["", names_note(plan)]
     names = {r.urn: r.name for r in plan.resources}
     custom = [r for r in plan.resources if r.custom]
     rows = [["TYPE", "NAME", "PARENT", "SETTINGS"]] + [

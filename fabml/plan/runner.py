@@ -97,4 +97,5 @@ def run_plan(config: StackConfig) -> Plan:
         known_after_deploy=known_after,
         secret_outputs=secret,
         placeholders=placeholders,
+        names_subscription=settings.subscription_id,
     )
