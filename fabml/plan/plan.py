@@ -125,7 +125,14 @@ class Plan:
             "secretOutputs": self.secret_outputs,
             "placeholders": self.placeholders,
             "namesSubscription": self.names_subscription,
+            "access": self.access(),
         }
+
+    def access(self) -> list[dict[str, Any]]:
+        """Who reaches what (derived from the resources, so `from_dict` need not read it)."""
+        from fabml.plan.access import access_rows  # it reads the plan through the policy view
+
+        return access_rows(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"

@@ -24,7 +24,7 @@ def _settings(resource: PlannedResource) -> str:
     return ", ".join(parts)
 
 
-def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+def table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
         indent
@@ -83,11 +83,11 @@ def render_text(plan: Plan) -> str:
     lines += [
         "",
         f"Resources: {len(custom)} to create, in {len(plan.resources) - len(custom)} components",
-        *_table(rows),
+        *table(rows),
     ]
     lines += ["", "Dependency waves (each wave needs only the waves before it):"]
     for number, wave in enumerate(plan.waves, start=1):
         lines.append(f"  {number}. " + ", ".join(r.name for r in wave))
     rows = [["OUTPUT", "VALUE"]] + [[name, output_display(plan, name)] for name in plan.outputs]
-    lines += ["", "Stack outputs:", *_table(rows)]
+    lines += ["", "Stack outputs:", *table(rows)]
     return "\n".join(lines) + "\n"
