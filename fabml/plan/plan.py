@@ -43,6 +43,8 @@ class Plan:
     # The subscription the global names were made for: `azure-native:subscriptionId` from the
     # stack file, or the placeholder subscription (then they are not a deployment's names).
     names_subscription: str = ""
+    # Who reaches what: `fabml.plan.access.access_rows`, filled in by the runner.
+    access: list[dict[str, Any]] = field(default_factory=list)
 
     @cached_property
     def by_urn(self) -> dict[str, PlannedResource]:
@@ -125,14 +127,8 @@ class Plan:
             "secretOutputs": self.secret_outputs,
             "placeholders": self.placeholders,
             "namesSubscription": self.names_subscription,
-            "access": self.access(),
+            "access": self.access,
         }
-
-    def access(self) -> list[dict[str, Any]]:
-        """Who reaches what (derived from the resources, so `from_dict` need not read it)."""
-        from fabml.plan.access import access_rows  # it reads the plan through the policy view
-
-        return access_rows(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
@@ -163,4 +159,5 @@ class Plan:
             secret_outputs=list(data.get("secretOutputs") or []),
             placeholders=list(data.get("placeholders") or []),
             names_subscription=data.get("namesSubscription", ""),
+            access=list(data.get("access") or []),
         )
