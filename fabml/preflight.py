@@ -114,18 +114,22 @@ class Preflight:
             raise UserError(f"{provider}/checkNameAvailability answered {body!r}: no nameAvailable")
         return body["nameAvailable"], str(body.get("reason") or body.get("message") or "taken")
 
-    def storage(self, name: str) -> Check:
-        kind = "storage account"
-        free, reason = self._available(
-            "Microsoft.Storage", "Microsoft.Storage/storageAccounts", name, STORAGE_API_VERSION
-        )
+    def _global_name(self, kind: str, type_: str, name: str, api_version: str) -> Check:
+        """checkNameAvailability, a taken name counting as free when the stack holds it."""
+        provider = type_.split("/")[0]
+        free, reason = self._available(provider, type_, name, api_version)
         if free:
             return Check(kind, name, True, "available")
-        if self._ours(f"providers/Microsoft.Storage/storageAccounts/{name}"):
+        if self._ours(f"providers/{type_}/{name}"):
             return Check(kind, name, True, "this stack's own (tags match)")
         if reason == "AccountNameInvalid":
             return Check(kind, name, False, "invalid name", self._suffix_fix())
         return Check(kind, name, False, f"taken elsewhere in Azure ({reason})", self._suffix_fix())
+
+    def storage(self, name: str) -> Check:
+        return self._global_name(
+            "storage account", "Microsoft.Storage/storageAccounts", name, STORAGE_API_VERSION
+        )
 
     def key_vault(self) -> Check:
         kind, name = "key vault", self.names.key_vault
@@ -152,14 +156,7 @@ class Preflight:
             else:
                 fix = self._suffix_fix()
             return Check(kind, name, False, f"soft-deleted in {location}, {whose}", fix)
-        free, reason = self._available(
-            "Microsoft.KeyVault", "Microsoft.KeyVault/vaults", name, KEY_VAULT_API_VERSION
-        )
-        if free:
-            return Check(kind, name, True, "available")
-        if self._ours(f"providers/Microsoft.KeyVault/vaults/{name}"):
-            return Check(kind, name, True, "this stack's own (tags match)")
-        return Check(kind, name, False, f"taken elsewhere in Azure ({reason})", self._suffix_fix())
+        return self._global_name(kind, "Microsoft.KeyVault/vaults", name, KEY_VAULT_API_VERSION)
 
     def workspace(self) -> Check:
         kind, name = "Azure ML workspace", self.names.ml_workspace
