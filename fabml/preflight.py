@@ -116,7 +116,7 @@ class Preflight:
 
     def _global_name(self, kind: str, type_: str, name: str, api_version: str) -> Check:
         """checkNameAvailability, a taken name counting as free when the stack holds it."""
-        provider = type_.split("/")[0]
+        provider = type_.split("/", maxsplit=1)[0]
         free, reason = self._available(provider, type_, name, api_version)
         if free:
             return Check(kind, name, True, "available")
