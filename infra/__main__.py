@@ -1,12 +1,24 @@
 """The Pulumi program: load the stack's settings, build, export. Nothing else."""
 
 import pulumi
+from pulumi_azure_native import authorization
 
-from infra.settings import SettingsError, load_settings
+from infra.settings import SettingsError, configured_subscription, load_settings, runtime_config
 from infra.stack import build
 
+
+def _subscription() -> str:
+    # Global names hash the subscription and must be plain strings before any resource is
+    # registered: the configured one, else the signed-in client's, read with the plain
+    # (synchronous) invoke rather than an Output.
+    return (
+        configured_subscription(runtime_config())
+        or authorization.get_client_config().subscription_id
+    )
+
+
 try:
-    settings = load_settings(pulumi.get_stack())
+    settings = load_settings(pulumi.get_stack(), subscription_id=_subscription())
 except SettingsError as error:
     # A configuration mistake: a clear message, no traceback, nothing registered.
     raise pulumi.RunError(str(error)) from None

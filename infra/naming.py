@@ -1,8 +1,12 @@
 """Azure names: the one place they are made.
 
 Names are deterministic per stack. Those that must be unique across Azure (storage accounts,
-key vaults, batch endpoints in a region) carry a short suffix that is a stable hash of project
-and stack, so two stacks never collide and the same stack always gets the same name.
+key vaults, Azure ML workspaces' soft-delete, batch endpoints in a region) carry a short suffix,
+`suffix()`: a hash of the subscription, the project and the stack. The subscription is in it so
+that two adopters who both call a stack `dev` never ask for the same global name; the stack so
+that two stacks of one subscription never collide; and nothing else, so one stack gets the same
+names on every run. The program, `fabml preflight` and every purge path make names only through
+`Names.for_stack`, hence this one function.
 """
 
 from __future__ import annotations
@@ -18,8 +22,23 @@ from infra.catalog import PROJECT
 DEFAULT_MODEL = "heart-classifier"
 
 
-def stable_suffix(project: str, stack: str, length: int = 6) -> str:
-    return hashlib.sha256(f"{project}/{stack}".encode()).hexdigest()[:length]
+SUFFIX_LENGTH = 6
+
+
+def suffix(subscription_id: str, stack: str, project: str = PROJECT) -> str:
+    """The suffix of a stack's global names: stable per (subscription, project, stack)."""
+    # Subscription ids are GUIDs, case-insensitive in ARM: one subscription, one suffix.
+    key = f"{subscription_id.strip().lower()}/{project}/{stack}"
+    return hashlib.sha256(key.encode()).hexdigest()[:SUFFIX_LENGTH]
+
+
+def legacy_suffix(stack: str, project: str = PROJECT) -> str:
+    """The suffix before it held the subscription (`sha256("fabml/<stack>")[:6]`).
+
+    A stack deployed with it pins it in `fabml:nameSuffix` before upgrading (README), or its
+    next `up` would replace every globally named resource.
+    """
+    return hashlib.sha256(f"{project}/{stack}".encode()).hexdigest()[:SUFFIX_LENGTH]
 
 
 def stable_uuid(*parts: str) -> str:
@@ -33,6 +52,9 @@ def _slug(text: str) -> str:
 
 def _alnum(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+_suffix = suffix  # `Names.for_stack` has a parameter of that name
 
 
 class _Named(Protocol):
@@ -50,10 +72,15 @@ class Names:
 
     @classmethod
     def for_stack(
-        cls, stack: str, *, suffix: str | None = None, model: str = DEFAULT_MODEL
+        cls,
+        stack: str,
+        *,
+        subscription_id: str,
+        suffix: str | None = None,
+        model: str = DEFAULT_MODEL,
     ) -> Names:
-        """The names of `stack`; without a suffix, the stable hash of project and stack."""
-        return cls(stack=stack, suffix=suffix or stable_suffix(PROJECT, stack), model=model)
+        """The names of `stack` in a subscription; `suffix` (`fabml:nameSuffix`) overrides."""
+        return cls(stack=stack, suffix=suffix or _suffix(subscription_id, stack), model=model)
 
     @classmethod
     def of(cls, settings: _Named) -> Names:

@@ -41,6 +41,11 @@ def after_deploy(what: str) -> str:
     return f"<{what}>"
 
 
+# The subscription the offline plan names things for when the stack file sets none
+# (`azure-native:subscriptionId`): names made from it are not the ones a deployment gets.
+SUBSCRIPTION = after_deploy("subscriptionId")
+
+
 def is_unset(value: object) -> bool:
     """The value is the stand-in for a setting the stack file lacks."""
     return isinstance(value, str) and value in _UNSET

@@ -36,6 +36,12 @@ def config_for(stack: str, **sections: Any) -> StackConfig:
     return StackConfig(stack, base.path, values, base.secret_keys)
 
 
+def in_subscription(config: StackConfig, subscription: str) -> StackConfig:
+    """The config with `azure-native:subscriptionId` set, as a stack pinned to one would hold."""
+    values = {**config.values, "azure-native:subscriptionId": subscription}
+    return StackConfig(config.stack, config.path, values, config.secret_keys)
+
+
 @cache
 def _plan(stack: str, frozen: str) -> Plan:
     return run_plan(config_for(stack, **json.loads(frozen)))

@@ -21,7 +21,14 @@ def run(args: argparse.Namespace) -> int:
     from fabml.plan.render import render_text
 
     report = check_plan(plan)
-    text = plan.to_json() if args.json else render_text(plan) + "\n" + report.render()
+    if args.json:
+        text = plan.to_json()
+    elif args.access:
+        from fabml.plan.access import render_access
+
+        text = render_access(plan) + "\n" + report.render()
+    else:
+        text = render_text(plan) + "\n" + report.render()
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text)
@@ -55,5 +62,11 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="read the stack's config from this file (default: stacks/Pulumi.<stack>.yaml)",
     )
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
+    plan.add_argument(
+        "--access",
+        action="store_true",
+        help="print the access map instead: one row per identity, resource, role (name and "
+        "GUID), scope and network path (the JSON always has it, under `access`)",
+    )
     plan.add_argument("--out", type=Path, help="write to this file (default: standard output)")
     plan.set_defaults(run=run)

@@ -21,7 +21,7 @@ from fabml.plan import sdk_internals as wire
 from infra import catalog, placeholder
 from infra.project import REPO_ROOT
 
-SUBSCRIPTION = placeholder.after_deploy("subscriptionId")
+SUBSCRIPTION = placeholder.SUBSCRIPTION
 TENANT = placeholder.after_deploy("tenantId")
 STACK_TYPE = "pulumi:pulumi:Stack"
 DYNAMIC_PROVIDER_INPUT = "__provider"

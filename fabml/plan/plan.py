@@ -40,6 +40,11 @@ class Plan:
     known_after_deploy: list[str] = field(default_factory=list)
     secret_outputs: list[str] = field(default_factory=list)
     placeholders: list[str] = field(default_factory=list)
+    # The subscription the global names were made for: `azure-native:subscriptionId` from the
+    # stack file, or the placeholder subscription (then they are not a deployment's names).
+    names_subscription: str = ""
+    # Who reaches what: `fabml.plan.access.access_rows`, filled in by the runner.
+    access: list[dict[str, Any]] = field(default_factory=list)
 
     @cached_property
     def by_urn(self) -> dict[str, PlannedResource]:
@@ -121,6 +126,8 @@ class Plan:
             "outputsKnownAfterDeploy": self.known_after_deploy,
             "secretOutputs": self.secret_outputs,
             "placeholders": self.placeholders,
+            "namesSubscription": self.names_subscription,
+            "access": self.access,
         }
 
     def to_json(self) -> str:
@@ -151,4 +158,6 @@ class Plan:
             known_after_deploy=list(data.get("outputsKnownAfterDeploy") or []),
             secret_outputs=list(data.get("secretOutputs") or []),
             placeholders=list(data.get("placeholders") or []),
+            names_subscription=data.get("namesSubscription", ""),
+            access=list(data.get("access") or []),
         )

@@ -24,7 +24,7 @@ def _settings(resource: PlannedResource) -> str:
     return ", ".join(parts)
 
 
-def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+def table(rows: list[list[str]], indent: str = "  ") -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return [
         indent
@@ -46,6 +46,20 @@ def output_display(plan: Plan, name: str) -> str:
     return str(value)
 
 
+def names_note(plan: Plan) -> str:
+    """Which subscription the global names were made for (they hash it: infra/naming.py)."""
+    if placeholder.kind_of(plan.names_subscription) is not None:
+        return (
+            f"Global names are made for the placeholder subscription {plan.names_subscription}: "
+            "a deployment gets other ones (set azure-native:subscriptionId in the stack file, or "
+            "run `fabml preflight`, to see them)"
+        )
+    return (
+        f"Global names are made for subscription {plan.names_subscription} "
+        "(azure-native:subscriptionId)"
+    )
+
+
 def render_text(plan: Plan) -> str:
     lines = [f"Offline plan of stack '{plan.stack}' (Pulumi mock runtime: nothing is deployed)"]
     if plan.placeholders:
@@ -59,6 +73,7 @@ def render_text(plan: Plan) -> str:
                 for key in plan.placeholders
             ),
         ]
+    lines += ["", names_note(plan)]
     names = {r.urn: r.name for r in plan.resources}
     custom = [r for r in plan.resources if r.custom]
     rows = [["TYPE", "NAME", "PARENT", "SETTINGS"]] + [
@@ -68,11 +83,11 @@ def render_text(plan: Plan) -> str:
     lines += [
         "",
         f"Resources: {len(custom)} to create, in {len(plan.resources) - len(custom)} components",
-        *_table(rows),
+        *table(rows),
     ]
     lines += ["", "Dependency waves (each wave needs only the waves before it):"]
     for number, wave in enumerate(plan.waves, start=1):
         lines.append(f"  {number}. " + ", ".join(r.name for r in wave))
     rows = [["OUTPUT", "VALUE"]] + [[name, output_display(plan, name)] for name in plan.outputs]
-    lines += ["", "Stack outputs:", *_table(rows)]
+    lines += ["", "Stack outputs:", *table(rows)]
     return "\n".join(lines) + "\n"

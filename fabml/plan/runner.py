@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import pulumi
 import pulumi.runtime
 
+from fabml.plan.access import access_rows
 from fabml.plan.mocks import SECRET_MASK, PlanMocks, RecordingMonitor
 from fabml.plan.plan import Plan, PlannedResource
 from fabml.plan.stack_file import StackConfig, read_stack_config
@@ -89,7 +91,7 @@ def run_plan(config: StackConfig) -> Plan:
         )
         for r in sorted(monitor.registrations, key=lambda r: r.urn)
     ]
-    return Plan(
+    plan = Plan(
         stack=config.stack,
         environment=settings.environment,
         resources=resources,
@@ -97,4 +99,6 @@ def run_plan(config: StackConfig) -> Plan:
         known_after_deploy=known_after,
         secret_outputs=secret,
         placeholders=placeholders,
+        names_subscription=settings.subscription_id,
     )
+    return dataclasses.replace(plan, access=access_rows(plan))

@@ -17,6 +17,7 @@ from fabml.plan.stack_file import STACKS_DIR, read_stack_config
 from fabml.sandbox.automation import Pulumi
 from fabml.sandbox.purge import Refused
 from fabml.sandbox.teardown import DestroyReport, teardown
+from infra import placeholder
 from infra.clients.arm import ArmClient
 from infra.errors import UserError
 from infra.settings import StackSettings, load_settings
@@ -126,7 +127,9 @@ class Sandboxes:
             principal_object_id=principal_object_id,
             principal_client_id=principal_client_id,
         )
-        settings = load_settings(stack, values)  # bad input stops here, before any stack exists
+        # Bad input stops here, before any stack exists. Only validation: the names are made by
+        # the program, in the subscription it is signed in to.
+        settings = load_settings(stack, values, subscription_id=placeholder.SUBSCRIPTION)
         exists = stack in self.pulumi.stacks()
         if exists and not update:
             raise SandboxError(f"{stack} exists already: destroy it first, or pass --update")

@@ -10,8 +10,9 @@ A purge cannot be undone, so nothing is purged on the stack's word (its state or
 name anything): ownership is read from Azure itself. The resource group and the resource must
 carry the tags the program sets at creation (`project`, `stack`, `environment`: see
 `StackSettings.tags`; the `environment` tag already marks a sandbox, so no extra marker tag is
-needed), the names must be the ones this stack's settings give (`Names.of`, hence its own
-suffix), and the stack must not be a protected environment. Anything else is refused, by name.
+needed), the names must be the ones this stack's settings give in the subscription acted in
+(`StackSettings.names_in`, the program's own `suffix()`), and the stack must not be a protected
+environment. Anything else is refused, by name.
 
 Scopes the purging identity needs (a sandbox identity holds them on its own subscription or pool):
 - `Microsoft.Resources/subscriptions/resourceGroups/read` on the stack's group;
@@ -29,7 +30,6 @@ from dataclasses import dataclass
 
 from infra.clients.arm import ArmClient
 from infra.errors import UserError
-from infra.naming import Names
 from infra.settings import StackSettings
 
 ML_API_VERSION = "2025-12-01"
@@ -79,7 +79,8 @@ class Purger:
                 f"{self.settings.stack}: its subscriptionId output {self.subscription_id!r} is "
                 "not a subscription id: refusing to destroy or purge anything"
             )
-        self.names = Names.of(self.settings)
+        # Names in the subscription acted in, by the same `suffix()` the program used.
+        self.names = self.settings.names_in(self.subscription_id)
         self.group = self.settings.existing_resource_group or self.names.resource_group
         self.expected_tags = {key: self.settings.tags[key] for key in OWNER_TAGS}
 

@@ -14,6 +14,8 @@ from infra.placeholder import UNSET_GUID as PLACEHOLDER_GUID
 from infra.project import PROJECT, REPO_ROOT
 from infra.settings.errors import SettingsError
 from infra.settings.loading import (
+    SUBSCRIPTION_KEY,
+    configured_subscription,
     load_offline_settings,
     load_settings,
     project_config,
@@ -28,10 +30,12 @@ __all__ = [
     "PROFILES",
     "PROJECT",
     "REPO_ROOT",
+    "SUBSCRIPTION_KEY",
     "Environment",
     "Profile",
     "SettingsError",
     "StackSettings",
+    "configured_subscription",
     "load_offline_settings",
     "load_settings",
     "project_config",

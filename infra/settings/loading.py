@@ -46,11 +46,26 @@ def runtime_config() -> dict[str, Any]:
     return {**runtime.get_config_env(), **runtime.CONFIG.get()}
 
 
-def _validate(stack: str, values: dict[str, Any]) -> StackSettings:
-    if "stack" in values:
-        raise SettingsError(["fabml:stack is reserved: the stack name comes from Pulumi"], stack)
+SUBSCRIPTION_KEY = "azure-native:subscriptionId"
+
+
+def configured_subscription(config: Mapping[str, Any]) -> str | None:
+    """The subscription the stack's config names for the azure-native provider, if any."""
+    value = config.get(SUBSCRIPTION_KEY)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def _validate(stack: str, values: dict[str, Any], subscription_id: str) -> StackSettings:
+    for reserved, what, source in (
+        ("stack", "the stack name", "Pulumi"),
+        ("subscriptionId", "the subscription", f"{SUBSCRIPTION_KEY} or the sign-in"),
+    ):
+        if reserved in values:
+            raise SettingsError(
+                [f"fabml:{reserved} is reserved: {what} comes from {source}"], stack
+            )
     try:
-        return StackSettings(stack=stack, **values)
+        return StackSettings(stack=stack, subscription_id=subscription_id, **values)
     except ValidationError as exc:
         problems = [describe(error, StackSettings) for error in exc.errors()]
         raise SettingsError(
@@ -58,9 +73,22 @@ def _validate(stack: str, values: dict[str, Any]) -> StackSettings:
         ) from None
 
 
-def load_settings(stack: str, config: Mapping[str, Any] | None = None) -> StackSettings:
-    """Validate a stack's config for a deployment. `config` defaults to the program's config."""
-    settings = _validate(stack, project_config(runtime_config() if config is None else config))
+def load_settings(
+    stack: str, config: Mapping[str, Any] | None = None, *, subscription_id: str | None = None
+) -> StackSettings:
+    """Validate a stack's config for a deployment. `config` defaults to the program's config.
+
+    The subscription is `azure-native:subscriptionId` from the config, else `subscription_id`
+    (the program passes the signed-in client's): global names depend on it.
+    """
+    config = runtime_config() if config is None else config
+    subscription = configured_subscription(config) or subscription_id
+    if not subscription:
+        raise SettingsError(
+            [f"no subscription: set {SUBSCRIPTION_KEY} or sign in to one (global names need it)"],
+            stack,
+        )
+    settings = _validate(stack, project_config(config), subscription)
     if settings.expires_on is not None and placeholder.is_unset(settings.expires_on.isoformat()):
         raise SettingsError(
             [f"fabml:expiresOn is the placeholder {placeholder.UNSET_DATE}; set a real date"],
@@ -89,6 +117,11 @@ def load_settings(stack: str, config: Mapping[str, Any] | None = None) -> StackS
 
 
 def load_offline_settings(stack: str, config: Mapping[str, Any]) -> tuple[StackSettings, list[str]]:
-    """Validate for the offline plan: missing Fabric identities get placeholders, listed."""
+    """Validate for the offline plan: missing Fabric identities get placeholders, listed.
+
+    Names are made for `azure-native:subscriptionId` when the stack file sets it, else for the
+    placeholder subscription (`settings.subscription_id` says which).
+    """
     values, filled = fill_placeholders(project_config(config))
-    return _validate(stack, values), filled
+    subscription = configured_subscription(config) or placeholder.SUBSCRIPTION
+    return _validate(stack, values, subscription), filled

@@ -20,7 +20,7 @@ from infra.settings.errors import fields_by_alias
 from infra.settings.profiles import PROFILES
 from infra.settings.stack_settings import StackSettings
 
-NOT_A_KEY = frozenset({"stack"})  # the stack's name comes from Pulumi
+NOT_A_KEY = frozenset({"stack", "subscription_id"})  # from Pulumi and azure-native
 
 
 def _shown(value: Any) -> str:

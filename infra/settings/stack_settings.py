@@ -37,6 +37,11 @@ class StackSettings(BaseSettings):
     )
 
     stack: str = Field(description="Pulumi stack name (not a config key).")
+    subscription_id: str = Field(
+        min_length=1,
+        description="Azure subscription deployed to (not a `fabml:` key: "
+        "`azure-native:subscriptionId`, or the signed-in client's); global names depend on it.",
+    )
     environment: Environment = Field(description="Environment profile: dev, prod or sandbox.")
     location: str = Field(
         pattern=r"^[a-z][a-z0-9]{2,30}$",
@@ -52,7 +57,8 @@ class StackSettings(BaseSettings):
         default=None,
         pattern=r"^[a-z0-9]{4,6}$",
         description="Suffix of globally unique names (4-6 lowercase letters or digits). "
-        "Default: a stable hash of project and stack; set it if a name is taken.",
+        "Default: a hash of subscription, project and stack; set it if a name is taken, or to "
+        "keep the names a stack was deployed with before the subscription was part of it.",
     )
     existing_resource_group: str | None = Field(
         default=None,
@@ -116,7 +122,16 @@ class StackSettings(BaseSettings):
 
     @property
     def names(self) -> Names:
-        return Names.for_stack(self.stack, suffix=self.name_suffix, model=self.model.name)
+        return self.names_in(self.subscription_id)
+
+    def names_in(self, subscription_id: str) -> Names:
+        """The stack's names in a subscription (a purge checks the one it acts in)."""
+        return Names.for_stack(
+            self.stack,
+            subscription_id=subscription_id,
+            suffix=self.name_suffix,
+            model=self.model.name,
+        )
 
     @property
     def tags(self) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Names follow each Azure resource's rules and are stable per stack."""
+"""Names follow each Azure resource's rules, are stable per stack and unique per subscription."""
 
 import ast
 import json
@@ -10,16 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from infra.naming import Names, stable_suffix, stable_uuid
+from infra.naming import Names, legacy_suffix, stable_uuid, suffix
 
 REPO = Path(__file__).resolve().parents[2]
 
+SUB_A = "11111111-2222-3333-4444-555555555555"
+SUB_B = "99999999-8888-7777-6666-555555555555"
 STACKS = ["dev", "prod", "sandbox-alice", "sandbox-a-very-long-person-name-2026", "Feature_42"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_names_follow_azure_rules(stack: str) -> None:
-    names = Names(stack=stack, suffix=stable_suffix("fabml", stack))
+    names = Names(stack=stack, suffix=suffix(SUB_A, stack))
     for account in (names.data_lake, names.workspace_storage):
         assert re.fullmatch(r"[a-z0-9]{3,24}", account), account
     assert re.fullmatch(r"[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]", names.key_vault)
@@ -33,20 +35,37 @@ def test_names_follow_azure_rules(stack: str) -> None:
 def test_globally_unique_names_differ_between_stacks() -> None:
     a = Names(
         stack="sandbox-a-very-long-person-name-1",
-        suffix=stable_suffix("fabml", "sandbox-a-very-long-person-name-1"),
+        suffix=suffix(SUB_A, "sandbox-a-very-long-person-name-1"),
     )
     b = Names(
         stack="sandbox-a-very-long-person-name-2",
-        suffix=stable_suffix("fabml", "sandbox-a-very-long-person-name-2"),
+        suffix=suffix(SUB_A, "sandbox-a-very-long-person-name-2"),
     )
-    for attr in ("data_lake", "workspace_storage", "key_vault", "ml_workspace", "batch_endpoint"):
+    for attr in GLOBAL:
         assert getattr(a, attr) != getattr(b, attr), attr
+
+
+GLOBAL = ("data_lake", "workspace_storage", "key_vault", "ml_workspace", "batch_endpoint")
+
+
+def test_two_subscriptions_never_share_a_global_name() -> None:
+    a = Names.for_stack("dev", subscription_id=SUB_A)
+    b = Names.for_stack("dev", subscription_id=SUB_B)
+    for attr in GLOBAL:
+        assert getattr(a, attr) != getattr(b, attr), attr
+    # ARM treats subscription ids case-insensitively; so does the suffix.
+    assert Names.for_stack("dev", subscription_id=SUB_A.upper()) == a
 
 
 # Deployed stacks carry these: a change would rename (replace) every globally unique resource.
 PINNED = {
-    "suffix dev": ("377378", lambda: stable_suffix("fabml", "dev")),
-    "data lake dev": ("stfabmldldev377378", lambda: Names.for_stack("dev").data_lake),
+    # What a stack deployed before the subscription was hashed in pins (README).
+    "legacy suffix dev": ("377378", lambda: legacy_suffix("dev")),
+    "suffix dev": ("fde829", lambda: suffix(SUB_A, "dev")),
+    "data lake dev": (
+        "stfabmldldevfde829",
+        lambda: Names.for_stack("dev", subscription_id=SUB_A).data_lake,
+    ),
     "role guid": (
         "cee213c2-52b3-54c9-a31f-c43e4d68da91",
         lambda: stable_uuid(
@@ -56,8 +75,9 @@ PINNED = {
     ),
 }
 PROBE = (
-    "import json; from infra.naming import Names, stable_suffix, stable_uuid; "
-    "print(json.dumps([stable_suffix('fabml', 'dev'), Names.for_stack('dev').data_lake, "
+    "import json; from infra.naming import Names, legacy_suffix, stable_uuid, suffix; "
+    f"print(json.dumps([legacy_suffix('dev'), suffix('{SUB_A}', 'dev'), "
+    f"Names.for_stack('dev', subscription_id='{SUB_A}').data_lake, "
     "stable_uuid('/subscriptions/<subscriptionId>/resourceGroups/rg-fabml-dev', "
     "'Fabric batch endpoint invoker (fabml-dev-377378)')]))"
 )
@@ -86,9 +106,11 @@ def test_names_do_not_depend_on_the_process(hash_seed: str) -> None:
 
 
 def test_suffix_differs_between_stacks_and_an_explicit_one_wins() -> None:
-    assert stable_suffix("fabml", "dev") != stable_suffix("fabml", "prod")
+    assert suffix(SUB_A, "dev") != suffix(SUB_A, "prod")
     assert Names(stack="dev", suffix="abcd").data_lake == "stfabmldldevabcd"
-    assert Names.for_stack("dev", suffix="abcd") == Names(stack="dev", suffix="abcd")
+    for subscription in (SUB_A, SUB_B):
+        pinned = Names.for_stack("dev", subscription_id=subscription, suffix="abcd")
+        assert pinned == Names(stack="dev", suffix="abcd")
 
 
 def test_naming_imports_no_settings() -> None:

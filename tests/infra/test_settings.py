@@ -7,10 +7,13 @@ from typing import Any
 import pytest
 
 from fabml.plan import runner
+from infra.naming import Names
 from infra.settings import PLACEHOLDER_GUID, SettingsError, load_offline_settings, load_settings
 from tests.conftest import FABRIC, config_for
 
+SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
 BASE = {
+    "azure-native:subscriptionId": SUBSCRIPTION,
     "fabml:environment": "dev",
     "fabml:location": "swedencentral",
     "fabml:owner": "team",
@@ -286,3 +289,15 @@ def test_a_section_that_is_not_a_mapping_names_no_python_class() -> None:
     assert "fabml:compute = [1]: Input should be a valid dictionary" in message
     assert "Config" not in message
     assert "instance of" not in message
+
+
+def test_a_deployment_needs_a_subscription_and_names_hash_it() -> None:
+    config = {k: v for k, v in BASE.items() if k != "azure-native:subscriptionId"}
+    with pytest.raises(SettingsError, match="no subscription"):
+        load_settings("dev", config)
+    given = load_settings("dev", config, subscription_id=SUBSCRIPTION)
+    configured = load_settings("dev", BASE, subscription_id="ignored-when-configured")
+    assert given.subscription_id == configured.subscription_id == SUBSCRIPTION
+    assert given.names == configured.names == Names.for_stack("dev", subscription_id=SUBSCRIPTION)
+    with pytest.raises(SettingsError, match="fabml:subscriptionId is reserved"):
+        load_settings("dev", _with(subscriptionId=SUBSCRIPTION))

@@ -18,7 +18,6 @@ import pytest
 from fabml.sandbox.automation import Pulumi
 from fabml.sandbox.lifecycle import Sandboxes
 from infra.clients.arm import ArmClient
-from infra.naming import Names
 from infra.settings import StackSettings
 from tests.conftest import REPO
 from tests.local_server import JsonHandler, serving
@@ -265,7 +264,7 @@ def sandboxes(fake_pulumi: FakePulumi, fake_arm: tuple[FakeArm, ArmClient]) -> S
 
 def azure_resources(settings: StackSettings, subscription: str = SUBSCRIPTION) -> list[str]:
     """ARM paths of the stack's group, workspace and vault, as the program names them."""
-    names = Names.of(settings)
+    names = settings.names_in(subscription)
     group = f"/subscriptions/{subscription}/resourceGroups/{names.resource_group}"
     return [
         group,
@@ -278,7 +277,7 @@ def deploy_with(
     monkeypatch: pytest.MonkeyPatch, settings: StackSettings, subscription: str = SUBSCRIPTION
 ) -> None:
     """What the stand-in `pulumi up` creates in ARM for this stack, with its creation tags."""
-    names = Names.of(settings)
+    names = settings.names_in(subscription)
     paths = azure_resources(settings, subscription)
     body = {"location": settings.location, "tags": settings.tags}
     monkeypatch.setenv(

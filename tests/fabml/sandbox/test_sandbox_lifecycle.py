@@ -14,7 +14,7 @@ from fabml.sandbox.automation import Pulumi, PulumiError
 from fabml.sandbox.lifecycle import SandboxError, Sandboxes, parse_ttl, stack_name
 from fabml.sandbox.purge import Refused
 from infra.clients.arm import ArmClient
-from infra.naming import Names, stable_suffix
+from infra.naming import Names, suffix
 from infra.settings import StackSettings
 from tests.conftest import PRINCIPAL_CLIENT_ID, PRINCIPAL_OBJECT_ID, REPO
 from tests.fabml.sandbox.conftest import (
@@ -38,7 +38,7 @@ PRINCIPALS = Principals(
 
 
 def _names(stack: str) -> Names:
-    return Names(stack=stack, suffix=stable_suffix("fabml", stack))
+    return Names(stack=stack, suffix=suffix(SUBSCRIPTION, stack))
 
 
 def _deployed(fake: FakePulumi, stack: str, expires: str, owner: str = "alice") -> None:
@@ -159,7 +159,7 @@ def test_destroy_purges_what_the_sandbox_owns_and_it_comes_up_again(
 ) -> None:
     arm, _ = fake_arm
     settings = _sandbox_settings(sandboxes, "sandbox-alice")
-    names = Names.of(settings)
+    names = settings.names_in(SUBSCRIPTION)
     deploy_with(monkeypatch, settings)
     sandboxes.create("alice", parse_ttl("3d"), owner="alice", **PRINCIPALS)
     group, workspace, vault = azure_resources(settings)
@@ -212,7 +212,7 @@ def test_destroy_refuses_anything_that_is_not_a_sandbox(
 
 def _prod_in_azure(arm: FakeArm) -> tuple[str, str]:
     """Prod's group and workspace, as prod's deployment left them in Azure."""
-    prod = Names(stack="prod", suffix=stable_suffix("fabml", "prod"))
+    prod = Names(stack="prod", suffix=suffix(SUBSCRIPTION, "prod"))
     group = f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{prod.resource_group}"
     workspace = (
         f"{group}/providers/Microsoft.MachineLearningServices/workspaces/{prod.ml_workspace}"
@@ -279,7 +279,7 @@ def test_a_soft_deleted_vault_of_another_stack_is_not_purged(
 ) -> None:
     arm, client = fake_arm
     settings = _sandbox_settings(sandboxes, "sandbox-alice")
-    names = Names.of(settings)
+    names = settings.names_in(SUBSCRIPTION)
     _deployed(fake_pulumi, "sandbox-alice", "2026-11-20")
     elsewhere = (
         f"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg-other/providers/Microsoft.KeyVault/"

@@ -11,17 +11,22 @@ import pytest
 from pulumi import automation as auto
 
 from fabml.cli.main import main
-from fabml.plan.plan import Plan
+from fabml.plan import runner
 from fabml.plan.stack_file import read_stack_config
 from fabml.sandbox.automation import Pulumi, PulumiError
-from fabml.sandbox.purge import OWNER_TAGS
+from fabml.sandbox.purge import OWNER_TAGS, Purger
 from fabml.sandbox.teardown import teardown
 from infra.clients.arm import ArmClient
 from infra.errors import UserError
-from infra.naming import Names
 from infra.settings import StackSettings, load_offline_settings
-from tests.conftest import REPO
-from tests.fabml.sandbox.conftest import FakeArm, FakePulumi, deploy_with, git_status
+from tests.conftest import FABRIC, REPO, config_for, in_subscription
+from tests.fabml.sandbox.conftest import (
+    SUBSCRIPTION,
+    FakeArm,
+    FakePulumi,
+    deploy_with,
+    git_status,
+)
 
 
 def _settings(stack: str, **extra: str) -> StackSettings:
@@ -55,7 +60,7 @@ def test_plain_pulumi_destroy_leaves_the_names_taken(
     pulumi = Pulumi(on_output=lambda line: None)
     with pulumi.workspace("destroy --stack dev", "dev") as ws:
         auto.Stack.select("dev", ws).destroy()
-    names = Names.of(dev)
+    names = dev.names_in(SUBSCRIPTION)
     assert names.key_vault in fake_arm[0].deleted_vaults
     with pytest.raises(PulumiError, match="is soft-deleted"):
         _pulumi_up_dev()
@@ -68,7 +73,7 @@ def test_dev_destroy_purges_and_dev_comes_up_again(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     arm, _ = fake_arm
-    names = Names.of(dev)
+    names = dev.names_in(SUBSCRIPTION)
     before = git_status()
 
     assert main(["destroy", "--stack", "dev"]) == 0
@@ -150,11 +155,12 @@ def test_outputs_that_steer_calls_elsewhere_or_no_sign_in_stop_with_one_line(
     assert not any("destroy" in c["args"] for c in fake_pulumi.calls())
 
 
-def test_the_program_sets_the_tags_and_names_the_purges_check(defaults: Plan) -> None:
+def test_the_program_sets_the_tags_and_names_the_purges_check() -> None:
     # Purges trust only creation tags and names read back from Azure: the program must set
-    # exactly those on the group, the workspace and the vault.
+    # exactly those on the group, the workspace and the vault, in the subscription purged in.
     settings = _settings("dev")
-    names = Names.of(settings)
+    defaults = runner.run_plan(in_subscription(config_for("dev", fabric=FABRIC), SUBSCRIPTION))
+    names = Purger(ArmClient(token=lambda scope: "t"), SUBSCRIPTION, settings).names
     owner = {key: settings.tags[key] for key in OWNER_TAGS}
     assert owner == {"project": "fabml", "stack": "dev", "environment": "dev"}
     for type_, name_input, name in (
