@@ -8,7 +8,9 @@ imports no fabml.
 Network paths, from the target's own settings:
 - public: the target takes public traffic from anywhere (`defaultAction: Allow`);
 - private endpoint: the Azure ML managed network has private endpoints to it (blob and dfs for
-  a storage account the jobs mount);
+  a storage account the jobs mount, which the program declares; the workspace's own storage and
+  vault, which Azure ML adds itself once the managed network is on);
+- IP rule: the firewall admits listed public addresses (the deployer's, for the model upload);
 - resource instance rule: the storage firewall admits the Fabric workspace by resource ID;
 - trusted service: the firewall lets trusted Azure services (the workspace) bypass it;
 - none: nothing admits the identity; the role alone does not help.
@@ -40,6 +42,7 @@ from policies.rules.access import (
 )
 
 BLOB = catalog.BLOB.token
+MODEL_UPLOAD = catalog.MODEL_UPLOAD.token
 
 COMPUTE = "compute identity"
 FABRIC = "Fabric principal"
@@ -51,6 +54,7 @@ PUBLIC = "public"
 PRIVATE_ENDPOINT = "private endpoint"
 RESOURCE_INSTANCE = "resource instance rule"
 TRUSTED = "trusted service"
+IP_RULE = "IP rule"
 NONE = "none"
 
 ROLE_NAMES = {
@@ -99,7 +103,9 @@ def _points_at(reference: object, target: Resource, dependent: Resource) -> bool
     """Does `dependent` point at `target` through `reference` (an ARM ID or a name)?"""
     name = _name_of(target)
     if isinstance(reference, str) and not is_unknown(reference) and name:
-        return reference.rstrip("/").lower().endswith(f"/{name.lower()}") or reference == name
+        ref = reference.rstrip("/").lower()
+        # The resource itself, or a scope inside it (a container of a storage account).
+        return ref.endswith(f"/{name.lower()}") or f"/{name.lower()}/" in ref or reference == name
     return target.urn in dependent.dependencies
 
 
@@ -131,6 +137,19 @@ def managed_endpoints(resources: Sequence[Resource], target: Resource) -> set[st
     return found
 
 
+def _behind_managed_network(resources: Sequence[Resource], target: Resource) -> bool:
+    """The workspace's own storage or vault, with its managed network on: Azure ML adds the
+    private endpoints to them itself (the program declares only the data lake's)."""
+    name = _name_of(target)
+    for workspace in _of(resources, ML_WORKSPACE):
+        if (workspace.get("managedNetwork.isolationMode") or "Disabled") == "Disabled":
+            continue
+        for own in (workspace.get("storageAccount"), workspace.get("keyVault")):
+            if isinstance(own, str) and name and own.lower().endswith(f"/{name.lower()}"):
+                return True
+    return False
+
+
 def network_path(resources: Sequence[Resource], identity: str, target: Resource) -> str:
     if target.type == ML_WORKSPACE:
         return NONE if target.get("publicNetworkAccess") == "Disabled" else PUBLIC
@@ -141,8 +160,12 @@ def network_path(resources: Sequence[Resource], identity: str, target: Resource)
         wanted = {"blob", "dfs"} if target.type == STORAGE_ACCOUNT else {"vault"}
         if wanted <= managed_endpoints(resources, target):
             return PRIVATE_ENDPOINT
+        if _behind_managed_network(resources, target):
+            return PRIVATE_ENDPOINT
     if public == "Disabled":
         return NONE
+    if identity == DEPLOYER and target.get("networkRuleSet.ipRules"):
+        return IP_RULE
     if identity == FABRIC and any(
         "/Microsoft.Fabric/workspaces/" in str(rule.get("resourceId"))
         for rule in target.get("networkRuleSet.resourceAccessRules") or []
@@ -153,7 +176,11 @@ def network_path(resources: Sequence[Resource], identity: str, target: Resource)
     return NONE
 
 
-def _identity_of(grant: Resource, compute_identities: set[str], others: set[str]) -> str:
+def _identity_of(
+    grant: Resource, compute_identities: set[str], others: set[str], deployer_grants: set[str]
+) -> str:
+    if grant.urn in deployer_grants:  # what the program's own model upload waits for
+        return DEPLOYER
     if grant.dependencies & compute_identities:
         return COMPUTE
     if grant.dependencies & others:
@@ -178,9 +205,14 @@ def access_map(resources: Sequence[Resource]) -> list[Edge]:
     compute_identities = {u for u in identities if any(u in c.dependencies for c in computes)}
     targets = _of(resources, STORAGE_ACCOUNT) + _of(resources, KEY_VAULT)
     targets += _of(resources, ML_WORKSPACE)
+    deployer_grants = {
+        urn for upload in _of(resources, MODEL_UPLOAD) for urn in upload.dependencies
+    }
     edges: list[Edge] = []
     for grant in _of(resources, ROLE_ASSIGNMENT):
-        identity = _identity_of(grant, compute_identities, identities - compute_identities)
+        identity = _identity_of(
+            grant, compute_identities, identities - compute_identities, deployer_grants
+        )
         role, guid = _role(grant, resources)
         scope = str(grant.get("scope"))
         for target in targets:

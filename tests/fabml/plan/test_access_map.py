@@ -15,11 +15,11 @@ from policies.access_map import (
     COMPUTE,
     DEPLOYER,
     FABRIC,
+    IP_RULE,
     NONE,
     PRIVATE_ENDPOINT,
     PUBLIC,
     RESOURCE_INSTANCE,
-    TRUSTED,
     WORKSPACE,
 )
 from policies.rules.access import (
@@ -43,12 +43,14 @@ REQUIRED = {
     },
     "prod": {
         (COMPUTE, "data-lake-account", STORAGE_BLOB_DATA_CONTRIBUTOR, PRIVATE_ENDPOINT),
-        (COMPUTE, "ml-storage", STORAGE_BLOB_DATA_READER, PUBLIC),
+        (COMPUTE, "ml-storage", STORAGE_BLOB_DATA_READER, PRIVATE_ENDPOINT),
         (FABRIC, "ml-workspace", CUSTOM, PUBLIC),
         (FABRIC, "data-lake-account", STORAGE_BLOB_DATA_CONTRIBUTOR, RESOURCE_INSTANCE),
-        (WORKSPACE, "ml-storage", "", PUBLIC),
-        (WORKSPACE, "ml-key-vault", "", TRUSTED),
-        (DEPLOYER, "ml-storage", "", PUBLIC),
+        (WORKSPACE, "ml-storage", "", PRIVATE_ENDPOINT),
+        (WORKSPACE, "ml-key-vault", "", PRIVATE_ENDPOINT),
+        # Prod's workspace storage is closed: the deployer's upload gets in only from
+        # fabml:workspace.deployerIpRanges, which the shipped stack leaves to each adopter.
+        (DEPLOYER, "ml-storage", STORAGE_BLOB_DATA_CONTRIBUTOR, NONE),
     },
 }
 REQUIRED["sandbox-template"] = REQUIRED["dev"]
@@ -78,12 +80,24 @@ def missing_edges(plan: Plan, stack: str) -> list[str]:
 def test_every_required_edge_is_in_the_shipped_stack(stack: str) -> None:
     plan = _plan(stack)
     assert missing_edges(plan, stack) == []
-    assert all(e.network != NONE for e in edges(plan))
+    assert all(e.network != NONE for e in edges(plan) if e.identity != DEPLOYER)
+
     # Every grant's row carries the role's GUID and its scope.
     for edge in edges(plan):
         if edge.grant:
             assert len(edge.role_guid) == 36, edge
             assert edge.scope.startswith("/subscriptions/"), edge
+
+
+def test_the_deployers_ranges_open_prods_upload_path() -> None:
+    ids = {**FABRIC_IDS, "workspaceId": FABRIC_WORKSPACE_ID, "tenantId": FABRIC_TENANT_ID}
+    plan = plan_of("prod", fabric=ids, workspace={"deployerIpRanges": ["203.0.113.7"]})
+    [upload] = [e for e in edges(plan) if e.identity == DEPLOYER]
+    assert (upload.resource, upload.role_guid, upload.network) == (
+        "ml-storage",
+        STORAGE_BLOB_DATA_CONTRIBUTOR,
+        IP_RULE,
+    )
 
 
 def _without(plan: Plan, name: str) -> Plan:
