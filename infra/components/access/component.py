@@ -8,7 +8,12 @@ from pulumi_azure_native import authorization
 from infra.components.access.config import AccessConfig
 from infra.components.context import StackContext
 from infra.components.data_lake.component import DataLake
-from infra.components.roles import AZUREML_DATA_SCIENTIST, STORAGE_DATA_ROLES, grant
+from infra.components.roles import (
+    AZUREML_DATA_SCIENTIST,
+    STORAGE_BLOB_DATA_READER,
+    STORAGE_DATA_ROLES,
+    grant,
+)
 from infra.components.workspace.component import MlWorkspace
 from infra.invoke_actions import INVOKE_ACTIONS
 from infra.naming import stable_uuid
@@ -68,5 +73,23 @@ class FabricAccess(pulumi.ComponentResource):
             description="Fabric's service principal reads scoring data and writes predictions.",
             parent=self,
         )
+
+        # Studio users: work in the workspace, and read (never write) the data they preview.
+        self.studio = [
+            grant(
+                f"{name}-studio-{index}-{label}",
+                scope=scope,
+                principal_id=user.object_id,
+                role_definition_id=ctx.role_definition_id(role),
+                description=f"fabml: a studio {user.type.lower()} {what}",
+                parent=self,
+                principal_type=user.type,
+            )
+            for index, user in enumerate(config.studio_users)
+            for label, scope, role, what in (
+                ("workspace", workspace.workspace.id, AZUREML_DATA_SCIENTIST, "uses the workspace"),
+                ("data", lake.account.id, STORAGE_BLOB_DATA_READER, "previews the scoring data"),
+            )
+        ]
 
         self.register_outputs({"invokeRoleId": invoke_role_id})

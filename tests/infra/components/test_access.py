@@ -1,13 +1,17 @@
 """Fabric's service principal: may invoke the endpoint and reach the data, nothing more."""
 
 from fabml.plan.plan import Plan
+from fabml.plan.policy_check import check_plan
 from infra.components.roles import (
     AZUREML_DATA_SCIENTIST,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
 )
 from infra.invoke_actions import INVOKE_ACTIONS
-from tests.conftest import PRINCIPAL_OBJECT_ID
+from policies.access_map import STUDIO
+from tests.conftest import FABRIC, PRINCIPAL_OBJECT_ID, plan_of
+
+STUDIO_ID = "88888888-8888-4888-8888-888888888888"
 
 
 def test_custom_invoke_role_is_least_privilege_and_scoped(defaults: Plan) -> None:
@@ -48,3 +52,39 @@ def test_built_in_data_scientist_option(maximum: Plan) -> None:
     assert invoke.input("roleDefinitionId").endswith(AZUREML_DATA_SCIENTIST)
     data = maximum.named("fabric-access-data-lake-access")
     assert data.input("roleDefinitionId").endswith(STORAGE_BLOB_DATA_READER)
+
+
+def test_studio_users_get_the_workspace_and_read_the_lake() -> None:
+    # Each studio user or group: AzureML Data Scientist on the workspace, Storage Blob Data
+    # Reader (never Contributor) on the data lake, assigned with its principal type; the
+    # access map shows both edges, and the policy pack passes the plan.
+    plan = plan_of(
+        "dev",
+        fabric=FABRIC,
+        access={"studioUsers": [{"objectId": STUDIO_ID, "type": "Group"}]},
+    )
+    grants = {
+        r.name: r
+        for r in plan.resources
+        if r.type == "azure-native:authorization:RoleAssignment" and "studio" in r.name
+    }
+    assert sorted(grants) == ["fabric-access-studio-0-data", "fabric-access-studio-0-workspace"]
+    for grant in grants.values():
+        assert grant.input("principalId") == STUDIO_ID
+        assert grant.input("principalType") == "Group"
+    assert (
+        grants["fabric-access-studio-0-data"]
+        .input("roleDefinitionId")
+        .endswith(STORAGE_BLOB_DATA_READER)
+    )
+    assert (
+        grants["fabric-access-studio-0-workspace"]
+        .input("roleDefinitionId")
+        .endswith(AZUREML_DATA_SCIENTIST)
+    )
+    studio = {(e["resource"], e["roleGuid"]) for e in plan.access if e["identity"] == STUDIO}
+    assert studio == {
+        ("data-lake-account", STORAGE_BLOB_DATA_READER),
+        ("ml-workspace", AZUREML_DATA_SCIENTIST),
+    }
+    assert not [v for v in check_plan(plan).verdicts if v.level == "mandatory"]
