@@ -139,7 +139,8 @@ def load_model(model_dir: Path) -> None:
         import mlflow.pyfunc
     except ImportError:
         raise MissingExtra(
-            "scoring needs mlflow, scikit-learn and pandas: run `bin/bootstrap dev`"
+            "scoring needs mlflow, scikit-learn and pandas (the model extra): run "
+            "`bin/bootstrap model`"
         ) from None
     _COLUMNS = read_signature(model_dir)
     _NUMERIC_KINDS.clear()
