@@ -301,3 +301,89 @@ def test_a_deployment_needs_a_subscription_and_names_hash_it() -> None:
     assert given.names == configured.names == Names.for_stack("dev", subscription_id=SUBSCRIPTION)
     with pytest.raises(SettingsError, match="fabml:subscriptionId is reserved"):
         load_settings("dev", _with(subscriptionId=SUBSCRIPTION))
+
+
+PROD_FABRIC = BASE["fabml:fabric"][:-1] + ', "workspaceId": "%s"}' % (
+    "33333333-3333-3333-3333-333333333333"
+)
+
+# (stack, config changes, words the one line must contain): what prod's limits refuse.
+UNSAFE: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "prod",
+        {
+            "environment": "prod",
+            "fabric": PROD_FABRIC,
+            "dataLake": '{"allowedIpRanges": ["64.0.0.0/3"]}',
+        },
+        "fabml:dataLake.allowedIpRanges: '64.0.0.0/3' is wider than /24",
+    ),
+    (
+        "prod",
+        {
+            "environment": "prod",
+            "fabric": PROD_FABRIC,
+            "workspace": '{"deployerIpRanges": ["203.0.0.0/16"]}',
+        },
+        "fabml:workspace.deployerIpRanges: '203.0.0.0/16' is wider than /24",
+    ),
+    (
+        "dev",
+        {"dataLake": '{"allowedIpRanges": ["64.0.0.0/8"]}'},
+        "fabml:dataLake.allowedIpRanges: '64.0.0.0/8' is wider than /16",
+    ),
+    (
+        "prod",
+        {"environment": "prod", "fabric": PROD_FABRIC, "workspace": '{"keyVaultRetentionDays": 7}'},
+        "fabml:workspace.keyVaultRetentionDays is 7: prod needs at least 90",
+    ),
+    (
+        "prod",
+        {"environment": "prod", "fabric": PROD_FABRIC, "dataLake": '{"softDeleteDays": 0}'},
+        "fabml:dataLake.softDeleteDays is 0: prod needs at least 14",
+    ),
+    (
+        "prod",
+        {
+            "environment": "prod",
+            "fabric": PROD_FABRIC,
+            "workspace": '{"managedNetwork": "AllowInternetOutbound"}',
+        },
+        "fabml:workspace.managedNetwork is 'AllowInternetOutbound': prod allows no internet",
+    ),
+    (
+        "prod",
+        {
+            "environment": "prod",
+            "fabric": PROD_FABRIC,
+            "dataLake": '{"networkDefaultAction": "Deny"}',
+            "workspace": '{"managedNetwork": "Disabled"}',
+        },
+        "fabml:workspace.managedNetwork is 'Disabled'",
+    ),
+    (
+        "prod",
+        {"environment": "dev"},
+        "stack 'prod' is named for prod but fabml:environment is 'dev'",
+    ),
+    ("prod-eu", {"environment": "sandbox", "expiresOn": "2030-01-01"}, "named for prod"),
+]
+
+
+@pytest.mark.parametrize(("stack", "changes", "words"), UNSAFE, ids=[w for _, _, w in UNSAFE])
+def test_settings_refuse_what_the_environment_forbids(
+    stack: str, changes: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(stack, _with(**changes))
+    assert words in str(caught.value)
+
+
+def test_ranges_at_the_environment_prefix_are_accepted() -> None:
+    config = _with(
+        environment="prod",
+        fabric=PROD_FABRIC,
+        dataLake='{"allowedIpRanges": ["203.0.113.0/24", "198.51.100.7"]}',
+    )
+    assert load_settings("prod", config).data_lake.allowed_ip_ranges[0] == "203.0.113.0/24"
+    assert load_settings("dev", _with(dataLake='{"allowedIpRanges": ["203.0.0.0/16"]}'))

@@ -77,3 +77,20 @@ def test_bad_setting_exits_2_without_traceback(tmp_path: Path) -> None:
     assert "Invalid configuration for stack 'bad':" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_internet_outbound_in_prod_exits_2_before_any_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "Pulumi.prod.yaml"
+    config.write_text(
+        "config:\n  fabml:environment: prod\n  fabml:location: swedencentral\n"
+        "  fabml:owner: me\n  fabml:costCenter: c\n"
+        "  fabml:workspace:\n    managedNetwork: AllowInternetOutbound\n"
+    )
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "prod", "--config-file", str(config), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "fabml:workspace.managedNetwork is 'AllowInternetOutbound'" in err
+    assert "Traceback" not in err
+    assert not out.exists()
