@@ -275,11 +275,40 @@ def test_every_setting_is_described() -> None:
     walk(StackSettings)
 
 
-def test_a_malformed_secret_is_never_echoed() -> None:
+def test_a_secret_is_a_string_whatever_it_starts_with_and_never_echoed() -> None:
+    # Secrets are never parsed as JSON: a client secret may start with `[` (and the offline
+    # plan's mask for a `secure:` value once did, failing "not valid JSON").
+    config = _with(fabricPrincipalSecret='["hunter2"]')
+    settings = load_settings("dev", config, secret_keys={"fabml:fabricPrincipalSecret"})
+    assert settings.fabric_principal_secret is not None
+    assert settings.fabric_principal_secret.get_secret_value() == '["hunter2"]'
+    assert "hunter2" not in repr(settings)
+
+
+def test_a_plaintext_secret_is_refused_naming_the_command_that_stores_it() -> None:
     with pytest.raises(SettingsError) as caught:
-        load_settings("dev", _with(fabricPrincipalSecret='["hunter2"]'))
-    assert "fabml:fabricPrincipalSecret = [secret]" in str(caught.value)
-    assert "hunter2" not in str(caught.value)
+        load_settings("dev", _with(fabricPrincipalSecret="hunter2"), secret_keys=())
+    message = str(caught.value)
+    assert "fabml:fabricPrincipalSecret is in plain text" in message
+    assert "`pulumi config set --secret fabml:fabricPrincipalSecret <value>`" in message
+    assert "hunter2" not in message
+
+
+def test_a_deployment_reads_which_keys_are_secrets_from_the_engine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from pulumi.runtime import config as runtime
+
+    config = {**_with(fabricPrincipalSecret="hunter2")}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", "[]")
+    runtime.set_all_config({}, [])
+    with pytest.raises(SettingsError, match="is in plain text"):
+        load_settings("dev")
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", '["fabml:fabricPrincipalSecret"]')
+    assert load_settings("dev").fabric_principal_secret is not None
 
 
 def test_a_section_that_is_not_a_mapping_names_no_python_class() -> None:
