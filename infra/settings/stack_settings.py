@@ -222,9 +222,29 @@ def _unsafe_for_environment(settings: StackSettings) -> list[str]:
     return problems
 
 
+def _names_azure_refuses(settings: StackSettings) -> list[str]:
+    """Names Azure would refuse (infra/naming.py's rules), naming the setting they come from."""
+    problems: list[str] = []
+    for what, name, allowed in settings.names.azure_violations():
+        if what == "batch endpoint":
+            if settings.deployment.endpoint_name is not None:
+                continue  # the program uses the endpoint name given, checked by its pattern
+            source = (
+                f"fabml:model.name '{settings.model.name}' (or set fabml:deployment.endpointName)"
+            )
+        else:
+            source = f"the stack name '{settings.stack}'" + (
+                f" with fabml:nameSuffix '{settings.name_suffix}'" if settings.name_suffix else ""
+            )
+        problems.append(
+            f"{source} makes the {what} name '{name}', which Azure refuses: it allows {allowed}"
+        )
+    return problems
+
+
 def _contradictions(settings: StackSettings) -> list[str]:
     """One line per contradiction, naming the keys involved and the way out."""
-    problems: list[str] = _unsafe_for_environment(settings)
+    problems: list[str] = _unsafe_for_environment(settings) + _names_azure_refuses(settings)
     if settings.fabric.invokes_endpoint and settings.workspace.public_network_access == "Disabled":
         problems.append(
             "fabml:workspace.publicNetworkAccess is 'Disabled' but fabml:fabric."
