@@ -67,11 +67,13 @@ def runtime_config() -> dict[str, Any]:
     return {**runtime.get_config_env(), **runtime.CONFIG.get()}
 
 
-def runtime_secret_keys() -> set[str]:
-    """The config keys the running program received as secrets, from either engine."""
+def runtime_secret_keys(config: Mapping[str, Any]) -> set[str]:
+    """The keys of `config` the running program received as secrets, from either engine
+    (the environment of an older CLI, or the keys the language host passed)."""
     from pulumi.runtime import config as runtime
 
-    return {*runtime.get_config_secret_keys_env(), *runtime._SECRET_KEYS.get()}  # pyright: ignore[reportPrivateUsage]
+    from_env = set(runtime.get_config_secret_keys_env())
+    return {key for key in config if key in from_env or runtime.is_config_secret(key)}
 
 
 SUBSCRIPTION_KEY = "azure-native:subscriptionId"
@@ -116,7 +118,7 @@ def load_settings(
     """
     if config is None:
         config = runtime_config()
-        secret_keys = runtime_secret_keys() if secret_keys is None else secret_keys
+        secret_keys = runtime_secret_keys(config) if secret_keys is None else secret_keys
     if secret_keys is not None:
         plaintext = plaintext_secrets(config, secret_keys)
         if plaintext:

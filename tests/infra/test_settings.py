@@ -309,6 +309,17 @@ def test_a_deployment_reads_which_keys_are_secrets_from_the_engine(
         load_settings("dev")
     monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", '["fabml:fabricPrincipalSecret"]')
     assert load_settings("dev").fabric_principal_secret is not None
+    # Today's language host passes config and its secret keys in the run request instead.
+    monkeypatch.delenv("PULUMI_CONFIG")
+    monkeypatch.delenv("PULUMI_CONFIG_SECRET_KEYS")
+    runtime.set_all_config(config, [])
+    with pytest.raises(SettingsError, match="is in plain text"):
+        load_settings("dev")
+    runtime.set_all_config(config, ["fabml:fabricPrincipalSecret"])
+    try:
+        assert load_settings("dev").fabric_principal_secret is not None
+    finally:
+        runtime.set_all_config({}, [])
 
 
 def test_a_section_that_is_not_a_mapping_names_no_python_class() -> None:
