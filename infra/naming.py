@@ -54,6 +54,26 @@ def _alnum(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
+# Azure's own rules for the global names made here (length, characters), checked before any plan
+# so a stack name, `fabml:nameSuffix` or model name that would break one fails with one line.
+# (what, pattern, what Azure allows)
+AZURE_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "storage account": (re.compile(r"^[a-z0-9]{3,24}$"), "3-24 lowercase letters and digits"),
+    "key vault": (
+        re.compile(r"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
+        "3-24 letters, digits and single hyphens, starting with a letter, not ending in a hyphen",
+    ),
+    "ML workspace": (
+        re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"),
+        "3-33 letters, digits, hyphens and underscores, starting with a letter or digit",
+    ),
+    "batch endpoint": (
+        re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$"),
+        "3-32 letters, digits and hyphens, starting with a letter",
+    ),
+}
+
+
 _suffix = suffix  # `Names.for_stack` has a parameter of that name
 
 
@@ -137,6 +157,21 @@ class Names:
     def batch_endpoint(self) -> str:
         # Unique within the region: 3-32 characters, starts with a letter.
         return self._hyphenated(_slug(self.model)[:16].strip("-"), 32)
+
+    def azure_violations(self) -> list[tuple[str, str, str]]:
+        """(what, name, what Azure allows) for each name Azure would refuse."""
+        made = {
+            "storage account": (self.data_lake, self.workspace_storage),
+            "key vault": (self.key_vault,),
+            "ML workspace": (self.ml_workspace,),
+            "batch endpoint": (self.batch_endpoint,),
+        }
+        return [
+            (what, name, AZURE_RULES[what][1])
+            for what, names in made.items()
+            for name in names
+            if not AZURE_RULES[what][0].match(name)
+        ]
 
     @property
     def invoke_role(self) -> str:

@@ -32,6 +32,11 @@ UNSET_GUID = "00000000-0000-0000-0000-000000000000"
 UNSET_DATE = "1970-01-01"
 _UNSET = frozenset({UNSET_GUID, UNSET_DATE})
 
+# A `secure:` value in a stack file: the offline plan cannot decrypt it (only the stack's secrets
+# provider can), so it stands in for it, opaque, and checks only that it is there. Not JSON,
+# not `<...>`: no reader mistakes it for a structured value or an Azure-assigned one.
+SECRET = "(secret)"
+
 # Azure-assigned values read `<what>`: no real ID, URL or name holds angle brackets.
 _AFTER_DEPLOY = re.compile(r"<[^<>\s]+>")
 

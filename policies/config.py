@@ -14,43 +14,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# The numbers live in infra/limits.py, which settings read too: one source for both.
+from infra.limits import (
+    MAX_NODES,
+    MIN_IP_PREFIX,
+    MIN_KEY_VAULT_RETENTION_DAYS,
+)
 from policies.model import ENVIRONMENTS, Context
 from policies.rules import RULES
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
-
-# Cost cap on AmlCompute max nodes, per environment.
-MAX_NODES = {"dev": 4, "sandbox": 2, "prod": 20}
-# The widest IP range a firewall rule may admit (storage, key vault, workspace), as a prefix
-# length: a developer's or office range in dev, one /24 at most in prod. A /3 is half the
-# internet's addresses.
-MIN_IP_PREFIX = {"dev": 16, "sandbox": 16, "prod": 24}
-# Key Vault soft-delete retention (Azure allows 7-90 days): prod keeps deleted secrets longest.
-MIN_KEY_VAULT_RETENTION_DAYS = {"dev": 7, "sandbox": 7, "prod": 90}
-
-# Stack names that fix the environment; any other name takes fabml:environment.
-_NAMED = {"dev": "dev", "prod": "prod", "sandbox": "sandbox"}
-
-
-def stack_environment(stack: str, declared: str | None) -> str:
-    """The environment whose rules judge `stack`: from its name and its settings, never from a
-    plan alone. A stack named `prod` (or `prod-*`) that declares another environment would be
-    judged by laxer rules, so it is refused (ValueError, one line)."""
-    allowed = ", ".join(ENVIRONMENTS)
-    if declared is not None and declared not in ENVIRONMENTS:
-        raise ValueError(
-            f"stack {stack!r}: environment {declared!r} is not one of {allowed} (fabml:environment)"
-        )
-    named = _NAMED.get(stack.split("-", 1)[0])
-    if named is not None and declared is not None and declared != named:
-        raise ValueError(
-            f"stack {stack!r} is named for {named} but fabml:environment is {declared!r}: "
-            f"set fabml:environment: {named}, or rename the stack"
-        )
-    environment = named or declared
-    if environment is None:
-        raise ValueError(f"stack {stack!r} names no environment: set fabml:environment ({allowed})")
-    return environment
 
 
 def context_for(environment: str) -> Context:

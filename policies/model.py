@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from infra import catalog, placeholder
+from infra.limits import ENVIRONMENTS
 
 Level = Literal["mandatory", "advisory", "disabled"]
-ENVIRONMENTS = ("dev", "sandbox", "prod")
 
 # The type tokens the rules name, from the one catalog of what the program registers.
 STORAGE_ACCOUNT = catalog.STORAGE_ACCOUNT.token

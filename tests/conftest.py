@@ -77,7 +77,8 @@ MAXIMUM = {
         "allowedIpRanges": ["203.0.113.0/24"],
         "softDeleteDays": 30,
     },
-    "workspace": {"managedNetwork": "AllowInternetOutbound"},
+    # prod admits no internet outbound (infra/limits.py); the retention is what prod may change.
+    "workspace": {"logRetentionDays": 180},
     "compute": {
         "name": "scoring",
         "vmSize": "Standard_E4s_v3",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fabml.plan.plan import Plan
 from infra.errors import UserError
-from policies.config import context_for, stack_environment
+from infra.limits import stack_environment
+from policies.config import context_for
 from policies.model import Report, Resource, Verdict
 from policies.rules import RULES
 

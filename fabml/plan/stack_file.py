@@ -9,12 +9,13 @@ from typing import Any
 
 import yaml
 
-from infra import bounded_yaml
+from infra import bounded_yaml, placeholder
 from infra.errors import UserError
 from infra.project import REPO_ROOT
+from infra.settings.loading import plaintext_secrets
 
 STACKS_DIR = REPO_ROOT / "stacks"
-SECRET_PLACEHOLDER = "[secret]"
+SECRET_PLACEHOLDER = placeholder.SECRET
 
 
 class StackFileError(UserError):
@@ -84,4 +85,8 @@ def read_stack_config(stack: str, path: Path | None = None) -> StackConfig:
         values[key] = _as_config_string(value)
         if secret:
             secret_keys.append(key)
+    # A secret in plain text is refused here, before any reader (plan, kit, destroy) uses it.
+    plaintext = plaintext_secrets(values, secret_keys)
+    if plaintext:
+        raise StackFileError(f"{path}: {plaintext[0]}")
     return StackConfig(stack, path, values, tuple(secret_keys))

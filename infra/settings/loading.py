@@ -9,16 +9,36 @@ raises `SettingsError` with one line per problem, before any resource is registe
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import typing
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
+from pydantic.alias_generators import to_camel
 
 from infra import placeholder
 from infra.project import PROJECT
 from infra.settings.errors import SettingsError, describe
 from infra.settings.offline import fill_placeholders
 from infra.settings.stack_settings import StackSettings
+
+# The settings that hold secrets (typed SecretStr): the stack file must hold them encrypted.
+SECRET_SETTINGS = tuple(
+    f"{PROJECT}:{to_camel(name)}"
+    for name, field in StackSettings.model_fields.items()
+    if SecretStr in (field.annotation, *typing.get_args(field.annotation))
+)
+
+
+def plaintext_secrets(config: Mapping[str, Any], secret_keys: Collection[str]) -> list[str]:
+    """One line per secret setting the config holds in plain text, naming the command that
+    stores it as a secret instead."""
+    return [
+        f"{key} is in plain text: store it as a secret with "
+        f"`pulumi config set --secret {key} <value>` (and remove the plain value)"
+        for key in SECRET_SETTINGS
+        if key in config and key not in secret_keys
+    ]
 
 
 def project_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -30,7 +50,8 @@ def project_config(config: Mapping[str, Any]) -> dict[str, Any]:
             continue
         name = key[len(prefix) :]
         value = raw
-        if isinstance(raw, str) and raw[:1] in "{[":
+        # A secret is a string whatever it starts with (and offline, an opaque placeholder).
+        if key not in SECRET_SETTINGS and isinstance(raw, str) and raw[:1] in "{[":
             try:
                 value = json.loads(raw)
             except json.JSONDecodeError as exc:
@@ -44,6 +65,15 @@ def runtime_config() -> dict[str, Any]:
     from pulumi.runtime import config as runtime
 
     return {**runtime.get_config_env(), **runtime.CONFIG.get()}
+
+
+def runtime_secret_keys(config: Mapping[str, Any]) -> set[str]:
+    """The keys of `config` the running program received as secrets, from either engine
+    (the environment of an older CLI, or the keys the language host passed)."""
+    from pulumi.runtime import config as runtime
+
+    from_env = set(runtime.get_config_secret_keys_env())
+    return {key for key in config if key in from_env or runtime.is_config_secret(key)}
 
 
 SUBSCRIPTION_KEY = "azure-native:subscriptionId"
@@ -74,14 +104,25 @@ def _validate(stack: str, values: dict[str, Any], subscription_id: str) -> Stack
 
 
 def load_settings(
-    stack: str, config: Mapping[str, Any] | None = None, *, subscription_id: str | None = None
+    stack: str,
+    config: Mapping[str, Any] | None = None,
+    *,
+    subscription_id: str | None = None,
+    secret_keys: Collection[str] | None = None,
 ) -> StackSettings:
-    """Validate a stack's config for a deployment. `config` defaults to the program's config.
+    """Validate a stack's config for a deployment. `config` defaults to the program's config
+    (and `secret_keys`, the keys held as secrets, to the program's).
 
     The subscription is `azure-native:subscriptionId` from the config, else `subscription_id`
     (the program passes the signed-in client's): global names depend on it.
     """
-    config = runtime_config() if config is None else config
+    if config is None:
+        config = runtime_config()
+        secret_keys = runtime_secret_keys(config) if secret_keys is None else secret_keys
+    if secret_keys is not None:
+        plaintext = plaintext_secrets(config, secret_keys)
+        if plaintext:
+            raise SettingsError(plaintext, stack)
     subscription = configured_subscription(config) or subscription_id
     if not subscription:
         raise SettingsError(

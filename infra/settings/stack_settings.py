@@ -9,12 +9,14 @@ the rules across sections.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import Any
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from infra import limits
 from infra.components.access.config import AccessConfig
 from infra.components.compute.config import ComputeConfig
 from infra.components.config import ProtectionConfig
@@ -175,9 +177,74 @@ def _fabric_automation_problems(settings: StackSettings) -> list[str]:
     return problems
 
 
+def _unsafe_for_environment(settings: StackSettings) -> list[str]:
+    """What the environment's limits (infra/limits.py, shared with the policy pack) refuse."""
+    environment = settings.environment
+    # A stack named for prod but declaring a laxer environment would get laxer rules and
+    # defaults; other names may still try a profile (a `dev` stack with sandbox settings).
+    if limits.named_environment(settings.stack) == "prod":
+        try:
+            limits.stack_environment(settings.stack, environment)
+        except ValueError as exc:
+            return [str(exc)]
+    problems: list[str] = []
+    prefix = limits.MIN_IP_PREFIX[environment]
+    for key, ranges in (
+        ("dataLake.allowedIpRanges", settings.data_lake.allowed_ip_ranges),
+        ("workspace.deployerIpRanges", settings.workspace.deployer_ip_ranges),
+    ):
+        problems += [
+            f"fabml:{key}: '{item}' is wider than /{prefix}, the widest range {environment} "
+            f"admits; list narrower ranges (/{prefix}-/30) or single addresses"
+            for item in ranges
+            if ipaddress.ip_network(item, strict=False).prefixlen < prefix
+        ]
+    retention = limits.MIN_KEY_VAULT_RETENTION_DAYS[environment]
+    if settings.workspace.key_vault_retention_days < retention:
+        problems.append(
+            "fabml:workspace.keyVaultRetentionDays is "
+            f"{settings.workspace.key_vault_retention_days}: {environment} needs at least "
+            f"{retention} (Azure allows 7-90)"
+        )
+    soft_delete = limits.MIN_SOFT_DELETE_DAYS[environment]
+    if settings.data_lake.soft_delete_days < soft_delete:
+        problems.append(
+            f"fabml:dataLake.softDeleteDays is {settings.data_lake.soft_delete_days}: "
+            f"{environment} needs at least {soft_delete} (up to 365)"
+        )
+    networks = limits.MANAGED_NETWORKS[environment]
+    if settings.workspace.managed_network not in networks:
+        problems.append(
+            f"fabml:workspace.managedNetwork is '{settings.workspace.managed_network}': "
+            f"{environment} allows no internet outbound; use "
+            + " or ".join(f"'{mode}'" for mode in networks)
+        )
+    return problems
+
+
+def _names_azure_refuses(settings: StackSettings) -> list[str]:
+    """Names Azure would refuse (infra/naming.py's rules), naming the setting they come from."""
+    problems: list[str] = []
+    for what, name, allowed in settings.names.azure_violations():
+        if what == "batch endpoint":
+            if settings.deployment.endpoint_name is not None:
+                continue  # the program uses the endpoint name given, checked by its pattern
+            source = (
+                f"fabml:model.name '{settings.model.name}' (or set fabml:deployment.endpointName)"
+            )
+        else:
+            source = f"the stack name '{settings.stack}'" + (
+                f" with fabml:nameSuffix '{settings.name_suffix}'" if settings.name_suffix else ""
+            )
+        problems.append(
+            f"{source} makes the {what} name '{name}', which Azure refuses: it allows {allowed}"
+        )
+    return problems
+
+
 def _contradictions(settings: StackSettings) -> list[str]:
     """One line per contradiction, naming the keys involved and the way out."""
-    problems: list[str] = []
+    problems: list[str] = _unsafe_for_environment(settings) + _names_azure_refuses(settings)
     if settings.fabric.invokes_endpoint and settings.workspace.public_network_access == "Disabled":
         problems.append(
             "fabml:workspace.publicNetworkAccess is 'Disabled' but fabml:fabric."

@@ -275,11 +275,51 @@ def test_every_setting_is_described() -> None:
     walk(StackSettings)
 
 
-def test_a_malformed_secret_is_never_echoed() -> None:
+def test_a_secret_is_a_string_whatever_it_starts_with_and_never_echoed() -> None:
+    # Secrets are never parsed as JSON: a client secret may start with `[` (and the offline
+    # plan's mask for a `secure:` value once did, failing "not valid JSON").
+    config = _with(fabricPrincipalSecret='["hunter2"]')
+    settings = load_settings("dev", config, secret_keys={"fabml:fabricPrincipalSecret"})
+    assert settings.fabric_principal_secret is not None
+    assert settings.fabric_principal_secret.get_secret_value() == '["hunter2"]'
+    assert "hunter2" not in repr(settings)
+
+
+def test_a_plaintext_secret_is_refused_naming_the_command_that_stores_it() -> None:
     with pytest.raises(SettingsError) as caught:
-        load_settings("dev", _with(fabricPrincipalSecret='["hunter2"]'))
-    assert "fabml:fabricPrincipalSecret = [secret]" in str(caught.value)
-    assert "hunter2" not in str(caught.value)
+        load_settings("dev", _with(fabricPrincipalSecret="hunter2"), secret_keys=())
+    message = str(caught.value)
+    assert "fabml:fabricPrincipalSecret is in plain text" in message
+    assert "`pulumi config set --secret fabml:fabricPrincipalSecret <value>`" in message
+    assert "hunter2" not in message
+
+
+def test_a_deployment_reads_which_keys_are_secrets_from_the_engine(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+
+    from pulumi.runtime import config as runtime
+
+    config = {**_with(fabricPrincipalSecret="hunter2")}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", "[]")
+    runtime.set_all_config({}, [])
+    with pytest.raises(SettingsError, match="is in plain text"):
+        load_settings("dev")
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", '["fabml:fabricPrincipalSecret"]')
+    assert load_settings("dev").fabric_principal_secret is not None
+    # Today's language host passes config and its secret keys in the run request instead.
+    monkeypatch.delenv("PULUMI_CONFIG")
+    monkeypatch.delenv("PULUMI_CONFIG_SECRET_KEYS")
+    runtime.set_all_config(config, [])
+    with pytest.raises(SettingsError, match="is in plain text"):
+        load_settings("dev")
+    runtime.set_all_config(config, ["fabml:fabricPrincipalSecret"])
+    try:
+        assert load_settings("dev").fabric_principal_secret is not None
+    finally:
+        runtime.set_all_config({}, [])
 
 
 def test_a_section_that_is_not_a_mapping_names_no_python_class() -> None:
@@ -301,3 +341,119 @@ def test_a_deployment_needs_a_subscription_and_names_hash_it() -> None:
     assert given.names == configured.names == Names.for_stack("dev", subscription_id=SUBSCRIPTION)
     with pytest.raises(SettingsError, match="fabml:subscriptionId is reserved"):
         load_settings("dev", _with(subscriptionId=SUBSCRIPTION))
+
+
+PROD_FABRIC = BASE["fabml:fabric"][:-1] + ', "workspaceId": "%s"}' % (
+    "33333333-3333-3333-3333-333333333333"
+)
+
+# (stack, config changes, words the one line must contain): what prod's limits refuse.
+UNSAFE: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "prod",
+        {
+            "environment": "prod",
+            "fabric": PROD_FABRIC,
+            "dataLake": '{"allowedIpRanges": ["64.0.0.0/3"]}',
+        },
+        "fabml:dataLake.allowedIpRanges: '64.0.0.0/3' is wider than /24",
+    ),
+    (
+        "prod",
+        {
+            "environment": "prod",
+            "fabric": PROD_FABRIC,
+            "workspace": '{"deployerIpRanges": ["203.0.0.0/16"]}',
+        },
+        "fabml:workspace.deployerIpRanges: '203.0.0.0/16' is wider than /24",
+    ),
+    (
+        "dev",
+        {"dataLake": '{"allowedIpRanges": ["64.0.0.0/8"]}'},
+        "fabml:dataLake.allowedIpRanges: '64.0.0.0/8' is wider than /16",
+    ),
+    (
+        "prod",
+        {"environment": "prod", "fabric": PROD_FABRIC, "workspace": '{"keyVaultRetentionDays": 7}'},
+        "fabml:workspace.keyVaultRetentionDays is 7: prod needs at least 90",
+    ),
+    (
+        "prod",
+        {"environment": "prod", "fabric": PROD_FABRIC, "dataLake": '{"softDeleteDays": 0}'},
+        "fabml:dataLake.softDeleteDays is 0: prod needs at least 14",
+    ),
+    (
+        "prod",
+        {
+            "environment": "prod",
+            "fabric": PROD_FABRIC,
+            "workspace": '{"managedNetwork": "AllowInternetOutbound"}',
+        },
+        "fabml:workspace.managedNetwork is 'AllowInternetOutbound': prod allows no internet",
+    ),
+    (
+        "prod",
+        {
+            "environment": "prod",
+            "fabric": PROD_FABRIC,
+            "dataLake": '{"networkDefaultAction": "Deny"}',
+            "workspace": '{"managedNetwork": "Disabled"}',
+        },
+        "fabml:workspace.managedNetwork is 'Disabled'",
+    ),
+    (
+        "prod",
+        {"environment": "dev"},
+        "stack 'prod' is named for prod but fabml:environment is 'dev'",
+    ),
+    ("prod-eu", {"environment": "sandbox", "expiresOn": "2030-01-01"}, "named for prod"),
+]
+
+
+@pytest.mark.parametrize(("stack", "changes", "words"), UNSAFE, ids=[w for _, _, w in UNSAFE])
+def test_settings_refuse_what_the_environment_forbids(
+    stack: str, changes: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(stack, _with(**changes))
+    assert words in str(caught.value)
+
+
+def test_ranges_at_the_environment_prefix_are_accepted() -> None:
+    config = _with(
+        environment="prod",
+        fabric=PROD_FABRIC,
+        dataLake='{"allowedIpRanges": ["203.0.113.0/24", "198.51.100.7"]}',
+    )
+    assert load_settings("prod", config).data_lake.allowed_ip_ranges[0] == "203.0.113.0/24"
+    assert load_settings("dev", _with(dataLake='{"allowedIpRanges": ["203.0.0.0/16"]}'))
+
+
+# (stack, config changes, words): names Azure would refuse, caught before any plan.
+NAMES_AZURE_REFUSES: list[tuple[str, dict[str, Any], str]] = [
+    ("___", {}, "the stack name '___' makes the key vault name 'kv-fabml--"),
+    ("dev", {"model": '{"name": "9lives"}'}, "fabml:model.name '9lives'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("stack", "changes", "words"), NAMES_AZURE_REFUSES, ids=[s for s, _, _ in NAMES_AZURE_REFUSES]
+)
+def test_names_azure_would_refuse_fail_before_any_plan(
+    stack: str, changes: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(stack, _with(**changes))
+    assert words in str(caught.value)
+    assert "which Azure refuses: it allows" in str(caught.value)
+
+
+def test_a_given_endpoint_name_lifts_the_model_name_check() -> None:
+    config = _with(model='{"name": "9lives"}', deployment='{"endpointName": "heart-dev"}')
+    assert load_settings("dev", config).deployment.endpoint_name == "heart-dev"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "a", "sandbox-pr-1234", "x" * 60])
+def test_every_name_made_for_ordinary_stacks_follows_azure_rules(stack: str) -> None:
+    names = Names.for_stack(stack, subscription_id=SUBSCRIPTION)
+    assert names.azure_violations() == []

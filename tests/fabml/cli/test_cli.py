@@ -77,3 +77,48 @@ def test_bad_setting_exits_2_without_traceback(tmp_path: Path) -> None:
     assert "Invalid configuration for stack 'bad':" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_internet_outbound_in_prod_exits_2_before_any_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "Pulumi.prod.yaml"
+    config.write_text(
+        "config:\n  fabml:environment: prod\n  fabml:location: swedencentral\n"
+        "  fabml:owner: me\n  fabml:costCenter: c\n"
+        "  fabml:workspace:\n    managedNetwork: AllowInternetOutbound\n"
+    )
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "prod", "--config-file", str(config), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "fabml:workspace.managedNetwork is 'AllowInternetOutbound'" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+def _dev_with(tmp_path: Path, lines: str) -> Path:
+    config = tmp_path / "Pulumi.dev.yaml"
+    shipped = (Path(__file__).resolve().parents[3] / "stacks" / "Pulumi.dev.yaml").read_text()
+    config.write_text(shipped.rstrip("\n") + "\n" + lines)
+    return config
+
+
+def test_a_secure_value_is_an_opaque_secret_in_the_offline_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _dev_with(tmp_path, "  fabml:fabricPrincipalSecret:\n    secure: v1:AAAA\n")
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "dev", "--config-file", str(config), "--out", str(out)]) == 0
+    assert "not valid JSON" not in capsys.readouterr().err
+    assert "v1:AAAA" not in out.read_text()
+
+
+def test_a_plaintext_secret_in_a_stack_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _dev_with(tmp_path, "  fabml:fabricPrincipalSecret: hunter2\n")
+    assert main(["plan", "--stack", "dev", "--config-file", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "pulumi config set --secret fabml:fabricPrincipalSecret" in err
+    assert "hunter2" not in err
+    assert len(err.strip().splitlines()) == 1
