@@ -17,7 +17,7 @@ def _subscription() -> str:
     )
 
 
-try:
+try:  # the configured subscription is validated too: inside, so it is one line as well
     settings = load_settings(pulumi.get_stack(), subscription_id=_subscription())
 except SettingsError as error:
     # A configuration mistake: a clear message, no traceback, nothing registered.

@@ -18,7 +18,33 @@ MAX_NODES = 100_000
 
 
 class BoundedYamlError(yaml.YAMLError):
-    """A document that would expand beyond MAX_NODES values, refers to itself or nests too deep."""
+    """A document that would expand beyond MAX_NODES values, refers to itself, nests too deep
+    or repeats a key."""
+
+
+def _refuse_repeated_keys(node: yaml.MappingNode) -> None:
+    # PyYAML keeps the last of two equal keys; Pulumi's YAML reader (Go yaml.v3) refuses the
+    # file. Refused here too, so the offline plan never shows a value `pulumi up` would not.
+    seen: dict[str, yaml.Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        if key.value in seen:
+            first = seen[key.value].start_mark.line + 1
+            raise BoundedYamlError(
+                f"key '{key.value}' is repeated (line {first} and line "
+                f"{key.start_mark.line + 1}); keep one"
+            )
+        seen[key.value] = key
+
+
+def describe(error: yaml.YAMLError) -> str:
+    """One line for a YAML error: PyYAML's own text spans several, with a drawing of the spot."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem:
+        mark = error.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        return f"{error.problem}{where}"
+    return " ".join(str(error).split())
 
 
 def _expanded_size(root: yaml.Node) -> int:
@@ -36,6 +62,7 @@ def _expanded_size(root: yaml.Node) -> int:
         if isinstance(node, yaml.SequenceNode):
             total += sum(size(child) for child in node.value)
         elif isinstance(node, yaml.MappingNode):
+            _refuse_repeated_keys(node)
             total += sum(size(k) + size(v) for k, v in node.value)
         open_nodes.discard(key)
         if total > MAX_NODES:

@@ -22,6 +22,15 @@ MANAGED_NETWORKS = {
     "prod": ("AllowOnlyApprovedOutbound",),
 }
 
+# Settings prod fixes, each because a rule mandatory in prod requires it (the rule beside it):
+# refused in settings, before any plan, rather than by the policy check after one.
+PROD_FIXED: dict[str, object] = {
+    "dataLake.networkDefaultAction": "Deny",  # storage-network-default-deny
+    "workspace.purgeProtection": True,  # keyvault-purge-protection-in-prod
+    "workspace.storageSku": "Standard_ZRS",  # storage-workspace-storage-zone-redundant
+    "datastore.auth": "identity",  # storage-shared-key-off (an account key needs shared key)
+}
+
 # Stack names that fix the environment (the name, or its part before the first hyphen); any
 # other name takes fabml:environment.
 _NAMED = {"dev": "dev", "prod": "prod", "sandbox": "sandbox"}

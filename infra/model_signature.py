@@ -33,7 +33,7 @@ def _mlmodel(model_dir: Path) -> dict:
     try:
         return bounded_yaml.safe_load(mlmodel.read_text()) or {}
     except yaml.YAMLError as exc:
-        raise ModelFolderError(f"{mlmodel}: not YAML ({exc})") from None
+        raise ModelFolderError(f"{mlmodel}: not YAML ({bounded_yaml.describe(exc)})") from None
 
 
 def read_signature(model_dir: Path) -> list[Column]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from fabml.plan.plan import Plan
 from fabml.plan.runner import run_plan
@@ -21,6 +22,15 @@ PRINCIPAL_OBJECT_ID = "11111111-1111-1111-1111-111111111111"
 PRINCIPAL_CLIENT_ID = "22222222-2222-2222-2222-222222222222"
 FABRIC_WORKSPACE_ID = "33333333-3333-3333-3333-333333333333"
 FABRIC_TENANT_ID = "44444444-4444-4444-4444-444444444444"
+
+# Property-based tests: bounded, and the same examples on every run (CI sees what you saw).
+BOUNDED = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 FABRIC = {"principalObjectId": PRINCIPAL_OBJECT_ID, "principalClientId": PRINCIPAL_CLIENT_ID}
 
@@ -101,9 +111,19 @@ MAXIMUM = {
         "errorThreshold": 10,
         "loggingLevel": "Warning",
     },
-    "datastore": {"name": "fabric_lake", "auth": "accountKey"},
+    "datastore": {"name": "fabric_lake"},  # an account key is dev's alone: see ACCOUNT_KEY
     "access": {"invokeRole": "dataScientist", "dataRole": "reader"},
 }
+
+
+# The datastore that signs in with the lake's account key (a secret), which only dev admits.
+ACCOUNT_KEY = {"fabric": FABRIC, "datastore": {"name": "fabric_lake", "auth": "accountKey"}}
+
+
+@pytest.fixture(scope="session")
+def account_key() -> Plan:
+    """Dev with an account-key datastore: the one plan that carries a secret credential."""
+    return plan_of("dev", **ACCOUNT_KEY)
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import yaml
 from infra import bounded_yaml, placeholder
 from infra.errors import UserError
 from infra.project import REPO_ROOT
-from infra.settings.loading import plaintext_secrets
+from infra.settings.loading import secret_mistakes
 
 STACKS_DIR = REPO_ROOT / "stacks"
 SECRET_PLACEHOLDER = placeholder.SECRET
@@ -68,7 +68,7 @@ def read_stack_config(stack: str, path: Path | None = None) -> StackConfig:
     try:
         document = bounded_yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise StackFileError(f"{path}: not valid YAML: {exc}") from None
+        raise StackFileError(f"{path}: not valid YAML: {bounded_yaml.describe(exc)}") from None
     except UnicodeDecodeError:
         raise StackFileError(f"{path}: not UTF-8 text") from None
     if not isinstance(document, dict):
@@ -86,7 +86,7 @@ def read_stack_config(stack: str, path: Path | None = None) -> StackConfig:
         if secret:
             secret_keys.append(key)
     # A secret in plain text is refused here, before any reader (plan, kit, destroy) uses it.
-    plaintext = plaintext_secrets(values, secret_keys)
+    plaintext = secret_mistakes(values, secret_keys)
     if plaintext:
         raise StackFileError(f"{path}: {plaintext[0]}")
     return StackConfig(stack, path, values, tuple(secret_keys))

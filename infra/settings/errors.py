@@ -22,6 +22,9 @@ class SettingsError(UserError):
     def __init__(self, problems: list[str], stack: str = "") -> None:
         self.problems = problems
         where = f"stack '{stack}'" if stack else "the stack"
+        if len(problems) == 1:  # one problem, one line
+            super().__init__(f"Invalid configuration for {where}: {problems[0]}")
+            return
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(f"Invalid configuration for {where}:\n{lines}")
 

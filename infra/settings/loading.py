@@ -17,6 +17,7 @@ from pydantic import SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
 from infra import placeholder
+from infra.components.config import guid
 from infra.project import PROJECT
 from infra.settings.errors import SettingsError, describe
 from infra.settings.offline import fill_placeholders
@@ -30,15 +31,25 @@ SECRET_SETTINGS = tuple(
 )
 
 
-def plaintext_secrets(config: Mapping[str, Any], secret_keys: Collection[str]) -> list[str]:
+def secret_mistakes(config: Mapping[str, Any], secret_keys: Collection[str]) -> list[str]:
     """One line per secret setting the config holds in plain text, naming the command that
-    stores it as a secret instead."""
-    return [
+    stores it as a secret instead, and per other setting held as a secret."""
+    plain = [
         f"{key} is in plain text: store it as a secret with "
         f"`pulumi config set --secret {key} <value>` (and remove the plain value)"
         for key in SECRET_SETTINGS
         if key in config and key not in secret_keys
     ]
+    # Any other setting ends up in names, tags or outputs as plain text: storing it as a
+    # secret would only hide it from the offline plan, never from Azure or the state.
+    misplaced = [
+        f"{key} is stored as a secret, but only {', '.join(SECRET_SETTINGS)} is kept secret "
+        f"(this one is written into resources in plain text): "
+        f"`pulumi config set {key} <value>` stores it plainly"
+        for key in sorted(secret_keys)
+        if key.startswith(f"{PROJECT}:") and key not in SECRET_SETTINGS and key in config
+    ]
+    return plain + misplaced
 
 
 def project_config(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,7 +93,14 @@ SUBSCRIPTION_KEY = "azure-native:subscriptionId"
 def configured_subscription(config: Mapping[str, Any]) -> str | None:
     """The subscription the stack's config names for the azure-native provider, if any."""
     value = config.get(SUBSCRIPTION_KEY)
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return guid(value.strip())
+    except ValueError as error:
+        # Global names hash it: a typo would name every resource for a subscription that
+        # does not exist before the provider ever says so.
+        raise SettingsError([f"{SUBSCRIPTION_KEY} = '{value}': {error}"]) from None
 
 
 def _validate(stack: str, values: dict[str, Any], subscription_id: str) -> StackSettings:
@@ -120,7 +138,7 @@ def load_settings(
         config = runtime_config()
         secret_keys = runtime_secret_keys(config) if secret_keys is None else secret_keys
     if secret_keys is not None:
-        plaintext = plaintext_secrets(config, secret_keys)
+        plaintext = secret_mistakes(config, secret_keys)
         if plaintext:
             raise SettingsError(plaintext, stack)
     subscription = configured_subscription(config) or subscription_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import json
 from typing import Any
 
 from pydantic import Field, SecretStr, model_validator
@@ -180,13 +181,13 @@ def _fabric_automation_problems(settings: StackSettings) -> list[str]:
 def _unsafe_for_environment(settings: StackSettings) -> list[str]:
     """What the environment's limits (infra/limits.py, shared with the policy pack) refuse."""
     environment = settings.environment
-    # A stack named for prod but declaring a laxer environment would get laxer rules and
-    # defaults; other names may still try a profile (a `dev` stack with sandbox settings).
-    if limits.named_environment(settings.stack) == "prod":
-        try:
-            limits.stack_environment(settings.stack, environment)
-        except ValueError as exc:
-            return [str(exc)]
+    # A stack named for an environment is judged by that environment's rules (the policy
+    # check reads the same function): one named for prod that declares a laxer environment
+    # would get laxer defaults, and any other mismatch a plan the check refuses.
+    try:
+        limits.stack_environment(settings.stack, environment)
+    except ValueError as exc:
+        return [str(exc)]
     problems: list[str] = []
     prefix = limits.MIN_IP_PREFIX[environment]
     for key, ranges in (
@@ -212,6 +213,21 @@ def _unsafe_for_environment(settings: StackSettings) -> list[str]:
             f"fabml:dataLake.softDeleteDays is {settings.data_lake.soft_delete_days}: "
             f"{environment} needs at least {soft_delete} (up to 365)"
         )
+    max_nodes = limits.MAX_NODES[environment]
+    if settings.compute.max_nodes > max_nodes:
+        problems.append(
+            f"fabml:compute.maxNodes is {settings.compute.max_nodes}: {environment} allows at "
+            f"most {max_nodes} (the cost cap)"
+        )
+    if environment == "prod":
+        dumped = settings.model_dump(by_alias=True)
+        for key, required in limits.PROD_FIXED.items():
+            section, field = key.split(".")
+            if dumped[section][field] != required:
+                problems.append(
+                    f"fabml:{key} is {json.dumps(dumped[section][field])}: prod requires "
+                    f"{json.dumps(required)}"
+                )
     networks = limits.MANAGED_NETWORKS[environment]
     if settings.workspace.managed_network not in networks:
         problems.append(
@@ -250,6 +266,13 @@ def _contradictions(settings: StackSettings) -> list[str]:
             "fabml:workspace.publicNetworkAccess is 'Disabled' but fabml:fabric."
             "invokesEndpoint is true: Fabric pipelines have no private path to a batch "
             "endpoint; keep 'Enabled' or set invokesEndpoint to false"
+        )
+    public = settings.workspace.public_network_access
+    if not settings.fabric.invokes_endpoint and public == "Enabled":
+        # The public endpoint is kept open for Fabric alone (policy rule ml-inbound-public-access).
+        problems.append(
+            "fabml:workspace.publicNetworkAccess is 'Enabled' but fabml:fabric.invokesEndpoint "
+            "is false: nothing needs the public endpoint; set publicNetworkAccess to 'Disabled'"
         )
     if settings.data_lake.network_default_action == "Deny":
         if settings.fabric.workspace_id is None:

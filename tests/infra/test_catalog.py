@@ -12,7 +12,7 @@ import pytest
 from fabml.plan.plan import Plan
 from fabml.plan.stack_file import stack_names
 from infra import catalog
-from tests.conftest import FABRIC, FABRIC_WORKSPACE_ID, MAXIMUM, plan_of
+from tests.conftest import ACCOUNT_KEY, FABRIC, FABRIC_WORKSPACE_ID, MAXIMUM, plan_of
 
 FABRIC_ON = {
     **FABRIC,
@@ -32,12 +32,15 @@ PLANS = [
     *stack_names(),
     "prod, every setting changed",
     "dev, Fabric items on",
+    "dev, account-key datastore",
 ]
 
 
 def _plan(label: str) -> Plan:
     if label == "prod, every setting changed":
         return plan_of("prod", **MAXIMUM)
+    if label == "dev, account-key datastore":
+        return plan_of("dev", **ACCOUNT_KEY)
     if label == "dev, Fabric items on":
         return plan_of("dev", fabric=FABRIC_ON, fabricPrincipalSecret="not-a-real-secret")
     return plan_of(label)

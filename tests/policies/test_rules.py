@@ -14,7 +14,7 @@ from fabml.plan.policy_check import plan_resources
 from policies.config import context_for
 from policies.model import Resource
 from policies.rules import RULES
-from tests.conftest import FABRIC, FABRIC_WORKSPACE_ID, MAXIMUM, plan_of
+from tests.conftest import ACCOUNT_KEY, FABRIC, FABRIC_WORKSPACE_ID, MAXIMUM, plan_of
 
 OWNER_ROLE = (
     "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
@@ -26,15 +26,9 @@ def _stack(name: str) -> Plan:
     if name == "prod":
         return plan_of("prod", fabric={**FABRIC, "workspaceId": FABRIC_WORKSPACE_ID})
     if name == "maximum":
-        # Every setting changed; prod refuses two of them (internet outbound, an account-key
-        # datastore on the lake), so the realistic maximum keeps prod's values for those.
-        return plan_of(
-            "prod",
-            **{
-                **MAXIMUM,
-                "workspace": {"managedNetwork": "AllowOnlyApprovedOutbound"},
-            },
-        )
+        return plan_of("prod", **MAXIMUM)
+    if name == "account-key":
+        return plan_of("dev", **ACCOUNT_KEY)
     if name == "sandbox":
         return plan_of("sandbox-template", fabric=FABRIC, expiresOn="2026-12-31")
     return plan_of("dev", fabric=FABRIC)
@@ -82,20 +76,22 @@ def edited(stack: str, name: str, changes: Any) -> list[Resource]:
     return [_edit(r, changes) if r.name == name else r for r in resources]
 
 
-# Prod passes every rule. The maximum stack keeps an account-key datastore, which prod refuses:
-# the lake's shared key stays on (the one setting prod's rules forbid that settings still accept).
-BASELINE = {
-    "maximum": {"storage-shared-key-off"},
-}
+# Every realistic stack passes every rule: settings refuse what the rules forbid (the property
+# test in tests/infra/test_settings_properties.py holds them to it).
+BASELINE: dict[str, set[str]] = {}
 
 
 def _baseline(stack: str) -> set[str]:
     return BASELINE.get(stack, set())
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "maximum", "sandbox"])
+# The environment each realistic stack is judged by.
+ENVIRONMENT = {"maximum": "prod", "account-key": "dev"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "maximum", "sandbox", "account-key"])
 def test_realistic_stacks_pass_every_rule(stack: str) -> None:
-    environment = {"maximum": "prod"}.get(stack, stack)
+    environment = ENVIRONMENT.get(stack, stack)
     assert failing(plan_resources(_stack(stack)), environment) == _baseline(stack)
 
 
@@ -378,7 +374,7 @@ CASES: list[tuple[str, str, Any, set[str]]] = [
         {"datastore-azure-blob"},
     ),
     (
-        "maximum",
+        "account-key",
         "datastore-datastore",
         {"@secret_paths": ()},
         {"datastore-no-plaintext-credentials"},
@@ -435,7 +431,7 @@ CASES: list[tuple[str, str, Any, set[str]]] = [
 def test_one_change_fails_exactly_the_expected_rules(
     stack: str, name: str, changes: Any, expected: set[str]
 ) -> None:
-    environment = {"maximum": "prod"}.get(stack, stack)
+    environment = ENVIRONMENT.get(stack, stack)
     assert not expected & _baseline(stack), "the case must make a passing rule fail"
     assert failing(edited(stack, name, changes), environment) == expected | _baseline(stack)
 

@@ -20,6 +20,6 @@ class DatastoreConfig(Section):
     auth: Literal["identity", "accountKey"] = Field(
         default="identity",
         description="identity: no stored credential, jobs use the caller's and the compute's "
-        "identities. accountKey: the account key is stored in the datastore (a Pulumi secret) "
-        "and the data lake keeps shared-key access on.",
+        "identities. accountKey (not in prod): the account key is stored in the datastore "
+        "(a Pulumi secret) and the data lake keeps shared-key access on.",
     )

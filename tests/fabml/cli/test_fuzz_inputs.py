@@ -13,26 +13,19 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from fabml.cli.main import main
 from fabml.plan.stack_file import StackFileError, read_stack_config
 from fabml.scoring.score_client import ScoreInputError, read_rows
-from tests.conftest import DATA
+from tests.conftest import BOUNDED, DATA
 
 pytest.importorskip("mlflow")
 
 SAMPLE = DATA / "heart-unlabeled-0.csv"
 HEADER, *SAMPLE_ROWS = SAMPLE.read_text().splitlines()
 COLUMNS = HEADER.split(",")
-BOUNDED = settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
 
 # Numbers at and past each flag's bounds, and text that is no number at all.
 _FLAG_VALUES = st.one_of(

@@ -100,9 +100,9 @@ def test_job_uris_are_valid_for_fabric(defaults: Plan, maximum: Plan) -> None:
     assert maximum.outputs["jobInputUri"] == "azureml://datastores/fabric_lake/paths/incoming/heart"
 
 
-def test_no_secret_reaches_outputs_or_plan(maximum: Plan) -> None:
-    assert maximum.secret_outputs == []
-    text = maximum.to_json()
+def test_no_secret_reaches_outputs_or_plan(account_key: Plan) -> None:
+    assert account_key.secret_outputs == []
+    text = account_key.to_json()
     assert ".key1" not in text
     assert "[secret]" in text
 

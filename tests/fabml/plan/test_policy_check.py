@@ -11,7 +11,15 @@ from fabml.cli.main import main
 from fabml.plan.policy_check import check_plan
 from fabml.plan.runner import plan_stack, run_plan
 from fabml.plan.stack_file import STACKS_DIR, stack_names
+from infra.settings import SettingsError, stack_settings
 from tests.conftest import FABRIC, config_for
+
+
+@pytest.fixture
+def limits_lifted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings without their environment limits, as a hand-edited program would have them:
+    the policy check is the second line and must catch what the first no longer refuses."""
+    monkeypatch.setattr(stack_settings, "_unsafe_for_environment", lambda settings: [])
 
 
 @pytest.mark.parametrize("stack", stack_names(STACKS_DIR))
@@ -22,8 +30,24 @@ def test_shipped_stacks_pass_their_environment(stack: str) -> None:
     assert report.environment == plan_stack(stack).environment
 
 
+def test_settings_refuse_what_the_rules_forbid_before_any_plan() -> None:
+    bad = config_for(
+        "prod",
+        fabric={**FABRIC, "workspaceId": "33333333-3333-3333-3333-333333333333"},
+        compute={"maxNodes": 40},
+        workspace={"purgeProtection": False},
+    )
+    with pytest.raises(SettingsError) as refused:
+        run_plan(bad)
+    assert refused.value.problems == [
+        "fabml:compute.maxNodes is 40: prod allows at most 20 (the cost cap)",
+        "fabml:workspace.purgeProtection is false: prod requires true",
+    ]
+
+
+@pytest.mark.usefixtures("limits_lifted")
 def test_a_deliberately_bad_stack_fails_with_the_expected_rules() -> None:
-    # Valid settings, bad policy: a big cluster and a purgeable vault in prod.
+    # A big cluster and a purgeable vault in prod, past the settings' own limits.
     bad = config_for(
         "prod",
         fabric={**FABRIC, "workspaceId": "33333333-3333-3333-3333-333333333333"},
@@ -37,6 +61,7 @@ def test_a_deliberately_bad_stack_fails_with_the_expected_rules() -> None:
     }
 
 
+@pytest.mark.usefixtures("limits_lifted")
 def test_dev_hygiene_rules_are_advisory() -> None:
     report = check_plan(run_plan(config_for("dev", fabric=FABRIC, compute={"maxNodes": 8})))
     assert [(v.rule.name, v.level) for v in report.verdicts] == [("ml-compute-scale", "mandatory")]
@@ -67,6 +92,7 @@ def _dev_stack_file(tmp_path: Path, stack: str, extra: str = "") -> Path:
     return stack_file
 
 
+@pytest.mark.usefixtures("limits_lifted")
 def test_plan_exits_1_on_a_mandatory_violation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -70,10 +70,11 @@ def test_fabric_tenant_defaults_to_the_deployment_tenant() -> None:
     assert rule["tenantId"] == "<tenantId>"
 
 
-def test_maximum_options_reach_the_account(maximum: Plan) -> None:
+def test_maximum_options_reach_the_account(maximum: Plan, account_key: Plan) -> None:
     account = maximum.named("data-lake-account")
-    # An account-key datastore is the one thing that needs shared-key access.
-    assert account.input("allowSharedKeyAccess") is True
+    assert account.input("allowSharedKeyAccess") is False
+    # An account-key datastore (dev's alone) is the one thing that needs shared-key access.
+    assert account_key.named("data-lake-account").input("allowSharedKeyAccess") is True
     assert account.input("networkRuleSet.ipRules") == [
         {"action": "Allow", "iPAddressOrRange": "203.0.113.0/24"}
     ]

@@ -15,13 +15,13 @@ def test_identity_based_blob_datastore(defaults: Plan) -> None:
     assert datastore.secret_paths == []
 
 
-def test_account_key_mode_keeps_the_key_secret(maximum: Plan) -> None:
-    datastore = maximum.named("datastore-datastore")
+def test_account_key_mode_keeps_the_key_secret(account_key: Plan) -> None:
+    datastore = account_key.named("datastore-datastore")
     credentials = datastore.input("properties.credentials")
     assert credentials["credentialsType"] == "AccountKey"
     assert credentials["secrets"]["key"] == "[secret]"
     assert "properties.credentials.secrets.key" in datastore.secret_paths
     # The mock's key value never reaches the plan, in any form.
-    account = maximum.named("data-lake-account").input("accountName")
-    assert f"{account}.key1" not in maximum.to_json()
+    account = account_key.named("data-lake-account").input("accountName")
+    assert f"{account}.key1" not in account_key.to_json()
     assert datastore.input("name") == "fabric_lake"
