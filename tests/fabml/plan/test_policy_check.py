@@ -30,15 +30,18 @@ def test_shipped_stacks_pass_their_environment(stack: str) -> None:
     assert report.environment == plan_stack(stack).environment
 
 
+# A big cluster and a purgeable vault in prod.
+BAD_PROD = config_for(
+    "prod",
+    fabric={**FABRIC, "workspaceId": "33333333-3333-3333-3333-333333333333"},
+    compute={"maxNodes": 40},
+    workspace={"purgeProtection": False},
+)
+
+
 def test_settings_refuse_what_the_rules_forbid_before_any_plan() -> None:
-    bad = config_for(
-        "prod",
-        fabric={**FABRIC, "workspaceId": "33333333-3333-3333-3333-333333333333"},
-        compute={"maxNodes": 40},
-        workspace={"purgeProtection": False},
-    )
     with pytest.raises(SettingsError) as refused:
-        run_plan(bad)
+        run_plan(BAD_PROD)
     assert refused.value.problems == [
         "fabml:compute.maxNodes is 40: prod allows at most 20 (the cost cap)",
         "fabml:workspace.purgeProtection is false: prod requires true",
@@ -47,14 +50,8 @@ def test_settings_refuse_what_the_rules_forbid_before_any_plan() -> None:
 
 @pytest.mark.usefixtures("limits_lifted")
 def test_a_deliberately_bad_stack_fails_with_the_expected_rules() -> None:
-    # A big cluster and a purgeable vault in prod, past the settings' own limits.
-    bad = config_for(
-        "prod",
-        fabric={**FABRIC, "workspaceId": "33333333-3333-3333-3333-333333333333"},
-        compute={"maxNodes": 40},
-        workspace={"purgeProtection": False},
-    )
-    report = check_plan(run_plan(bad))
+    # The same stack, past the settings' own limits.
+    report = check_plan(run_plan(BAD_PROD))
     assert {(v.rule.name, v.resource, v.level) for v in report.verdicts} == {
         ("ml-compute-scale", "compute-cluster", "mandatory"),
         ("keyvault-purge-protection-in-prod", "ml-key-vault", "mandatory"),
