@@ -75,7 +75,7 @@ class ArmClient(http.ServiceClient):
             raise ArmError(
                 f"{method} {path_or_url}: HTTP {response.status}: {_arm_message(response.body)}"
             )
-        return response.status, response.headers, response.body
+        return response.status, response.headers, _object(method, path_or_url, response.body)
 
     def call_and_wait(
         self,
@@ -93,8 +93,9 @@ class ArmClient(http.ServiceClient):
                 f"{method} {path}: HTTP {response.status}: {_arm_message(response.body)}"
             )
         if "azure-asyncoperation" not in response.headers and "location" not in response.headers:
-            return response.status, response.body
-        return self._wait(method, path, first)
+            return response.status, _object(method, path, response.body)
+        status, body = self._wait(method, path, first)
+        return status, _object(method, path, body)
 
     def _wait(self, method: str, path: str, first: Any) -> tuple[int, Any]:
         from azure.mgmt.core.polling.arm_polling import ARMPolling
@@ -114,9 +115,20 @@ class ArmClient(http.ServiceClient):
             raise ArmError(f"{method} {path}: operation {poller.status()}: {detail}") from None
         except AzureError as failure:
             raise ArmError(f"{method} {path}: {failure.message}") from None
+        except (AttributeError, TypeError, ValueError) as failure:
+            # azure-core reads the status answer as a JSON object without checking (a `null`
+            # body is an AttributeError there): an answer ARM does not give, said in one line.
+            raise ArmError(f"{method} {path}: unreadable operation status ({failure})") from None
         if not poller.done():
             raise ArmError(f"{method} {path}: not finished after {self.timeout_seconds:.0f} s")
         return outcome
+
+
+def _object(method: str, path: str, body: Any) -> Any:
+    """ARM answers a JSON object or nothing; anything else is one line, not a crash later."""
+    if body is None or isinstance(body, dict):
+        return body
+    raise ArmError(f"{method} {path}: expected a JSON object, got {str(body)[:200]}")
 
 
 def _json_of(failure: HttpResponseError) -> Any:

@@ -74,12 +74,15 @@ class FabricClient(http.ServiceClient):
         ok_404: bool = False,
         retry_post: bool = False,
         follow: bool = True,
+        expect: tuple[str, ...] = (),
     ) -> Response:
         """One call: throttling retried, long-running operations followed.
 
         `retry_post`: the POST may be sent twice without harm (scoring), so it is retried on
         timeouts and 5xx too. `follow=False`: a 202 is returned as is (a job's 202 points at its
-        job instance, which the caller polls; it is not an operation).
+        job instance, which the caller polls; it is not an operation). `expect`: keys the answer
+        must hold. Every answer with a body is a JSON object (Fabric's APIs answer no other
+        shape), so callers may read it as one; anything else is a FabricError, one line.
         """
         response = self._send(method, path, body, retry_post=retry_post)
         if response.status == 404 and ok_404:
@@ -90,16 +93,20 @@ class FabricClient(http.ServiceClient):
             polling = FabricOperationPolling(f"{method} {path}", self.timeout_seconds)
             polling.initialize(self, response, lambda answer: answer)
             polling.run()
-            return polling.resource()
-        return response
+            response = polling.resource()
+        return _checked(method, path, response, expect)
 
     def pages(self, path: str, key: str = "value") -> Iterator[dict[str, Any]]:
         """Every item of a paged list (continuationUri / continuationToken)."""
         next_path: str | None = path
         while next_path:
             body = self.call("GET", next_path).body or {}
-            yield from body.get(key, [])
-            next_path = body.get("continuationUri")
+            items = body.get(key, [])
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise FabricError(f"GET {next_path}: '{key}' is not a list of objects")
+            yield from items
+            following = body.get("continuationUri")
+            next_path = following if isinstance(following, str) else None
 
     def wait(self, seconds: float) -> None:
         http.wait(self.pipeline, seconds)
@@ -137,7 +144,8 @@ class FabricOperationPolling(PollingMethod[Response]):
                 self._status = "Succeeded"
             elif state in ("Failed", "Cancelled"):
                 self._status = state
-                error = body.get("error") or {}
+                found = body.get("error")
+                error: dict[str, Any] = found if isinstance(found, dict) else {}
                 raise FabricError(
                     f"{self._what}: operation {state}: {error.get('errorCode', '')} "
                     f"{error.get('message', '')}".strip(),
@@ -155,6 +163,26 @@ class FabricOperationPolling(PollingMethod[Response]):
     def resource(self) -> Response:
         assert self._resource is not None, "the operation has not succeeded"
         return self._deserialize(self._resource)
+
+
+def _checked(method: str, path: str, response: Response, expect: tuple[str, ...]) -> Response:
+    """The answer, if it is what Fabric answers: no body, or a JSON object with `expect`."""
+    body = response.body
+    if body is None and not expect:
+        return response
+    if not isinstance(body, dict):
+        shown = str(body)[:200] if body is not None else "no body"
+        raise FabricError(
+            f"{method} {path}: HTTP {response.status}: expected a JSON object, got {shown}",
+            status=response.status,
+        )
+    missing = [key for key in expect if body.get(key) in (None, "")]
+    if missing:
+        raise FabricError(
+            f"{method} {path}: HTTP {response.status}: the answer lacks {', '.join(missing)}",
+            status=response.status,
+        )
+    return response
 
 
 def _error(method: str, path: str, response: Response) -> FabricError:

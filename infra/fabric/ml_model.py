@@ -68,7 +68,7 @@ class MlModelProvider(_FabricProvider):
                 "displayName": props["display_name"],
                 "description": "Scores heart data for the Dataflow Gen2 route (fabml).",
             }
-            model_id = (existing or fabric.call("POST", path, body).body or {})["id"]
+            model_id = (existing or fabric.call("POST", path, body, expect=("id",)).body)["id"]
         return CreateResult(id_=model_id, outs={**props, "model_id": model_id})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -94,7 +94,7 @@ class MlModelVersionProvider(_FabricProvider):
         )
         existing = _find(fabric, path, props["notebook_name"])
         if existing is None:
-            return (fabric.call("POST", path, item).body or {})["id"]
+            return fabric.call("POST", path, item, expect=("id",)).body["id"]
         fabric.call(
             "POST", f"{path}/{existing['id']}/updateDefinition", {"definition": item["definition"]}
         )

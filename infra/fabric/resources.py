@@ -124,7 +124,7 @@ class ConnectionProvider(_FabricProvider):
             connection_id = existing["id"]
         else:
             body = self._body(props, skip_test=offered.skip_test)
-            connection_id = fabric.call("POST", "/connections", body).body["id"]
+            connection_id = fabric.call("POST", "/connections", body, expect=("id",)).body["id"]
         if self.tested:
             self._test(fabric, connection_id, props)
         return CreateResult(id_=connection_id, outs={**props, "connection_id": connection_id})
@@ -239,7 +239,7 @@ class RoleAssignmentProvider(_FabricProvider):
                 props["role"],
                 props.get("principal_type", "ServicePrincipal"),
             )
-            assignment_id = fabric.call("POST", path, body).body["id"]
+            assignment_id = fabric.call("POST", path, body, expect=("id",)).body["id"]
         else:
             assignment_id = existing["id"]
             if existing.get("role") != props["role"]:
@@ -299,7 +299,7 @@ class _DefinitionItemProvider(_FabricProvider):
             definition = self._definition(fabric, f"{path}/{item_id}", props)
             fabric.call("POST", f"{path}/{item_id}/updateDefinition", {"definition": definition})
         else:
-            item_id = (fabric.call("POST", path, self._item(props)).body or {})["id"]
+            item_id = fabric.call("POST", path, self._item(props), expect=("id",)).body["id"]
         return CreateResult(id_=item_id, outs={**props, self.id_output: item_id})
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
