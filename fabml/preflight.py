@@ -190,4 +190,18 @@ class Preflight:
             report.checks.append(self.storage(account))
         report.checks.append(self.key_vault())
         report.checks.append(self.workspace())
+        report.checks.append(self.batch_endpoint())
         return report
+
+    def batch_endpoint(self) -> Check:
+        # Unique per region (its scoring host is <name>.<region>.inference.ml.azure.com), but
+        # Azure ML publishes no name-availability call for endpoints: say so, and how to react.
+        name = self.settings.deployment.endpoint_name or self.names.batch_endpoint
+        return Check(
+            "batch endpoint",
+            name,
+            True,
+            "not checkable before creation (Azure ML has no availability check for endpoint "
+            "names); if `pulumi up` reports it taken in the region, set "
+            "fabml:deployment.endpointName or another fabml:nameSuffix",
+        )

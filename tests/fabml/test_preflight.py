@@ -47,6 +47,10 @@ class NameArm:
     )
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     deleted_vaults: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # The sign-in's subscriptions (GET /subscriptions), id -> state.
+    subscriptions: dict[str, str] = field(
+        default_factory=lambda: {SUB: "Enabled", OTHER_SUB: "Enabled"}
+    )
     requests: list[tuple[str, str]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -86,6 +90,17 @@ def _handler(arm: NameArm) -> type[JsonHandler]:
             arm.requests.append((method, path))
             if self.headers.get("Authorization") != "Bearer t":
                 self._error(401, "AuthenticationFailed", "no bearer token")
+                return
+            if key == "/subscriptions":  # Subscriptions - List (api-version 2022-12-01)
+                if parse_qs(url.query).get("api-version") != ["2022-12-01"]:
+                    arm.problems.append(f"{method} {self.path}")
+                    self._error(400, "InvalidApiVersion", self.path)
+                    return
+                listed = [
+                    {"id": f"/subscriptions/{s}", "subscriptionId": s, "state": state}
+                    for s, state in arm.subscriptions.items()
+                ]
+                self.send_json(200, {"value": listed})
                 return
             provider = re.search(r"/providers/([^/]+)", key)
             wanted = API.get(provider.group(1)) if provider else None
@@ -172,9 +187,11 @@ def test_clean_subscription_passes_and_checks_every_global_name(
         ("storage account", names.workspace_storage, True),
         ("key vault", names.key_vault, True),
         ("Azure ML workspace", names.ml_workspace, True),
+        ("batch endpoint", names.batch_endpoint, True),
     ]
     # The soft-deleted-workspace gap is said, not hidden.
-    assert "Recently deleted" in report["checks"][-1]["detail"]
+    assert "Recently deleted" in report["checks"][3]["detail"]
+    assert "no availability check" in report["checks"][4]["detail"]
     checked = [p for m, p in name_arm.requests if m == "POST"]
     assert checked == [
         f"/subscriptions/{SUB}/providers/Microsoft.Storage/checkNameAvailability",
@@ -253,8 +270,12 @@ def test_a_soft_deleted_vault_blocks_its_name(
 def test_bad_input_and_no_sign_in_exit_2_before_any_call(
     name_arm: NameArm, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.delenv("ARM_SUBSCRIPTION_ID", raising=False)
     assert main(["preflight", "--stack", "dev"]) == 2
-    assert "no subscription for dev: pass --subscription" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no subscription for dev: the sign-in sees 2 enabled subscriptions" in err
+    assert "pass --subscription" in err
+    name_arm.requests.clear()
     assert main(["preflight", "--stack", "dev", "--subscription", "../../x"]) == 2
     assert "is not a subscription id" in capsys.readouterr().err
     assert main(["preflight", "--stack", "nope", "--subscription", SUB]) == 2
@@ -268,6 +289,23 @@ def test_bad_input_and_no_sign_in_exit_2_before_any_call(
     monkeypatch.setattr("infra.clients.arm.ArmClient", lambda: ArmClient(token=no_token))
     assert main(["preflight", "--stack", "dev", "--subscription", SUB]) == 2
     assert "no Azure sign-in found" in capsys.readouterr().err
+
+
+def test_without_a_pinned_subscription_it_checks_where_pulumi_up_would_deploy(
+    name_arm: NameArm, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ARM_SUBSCRIPTION_ID", raising=False)
+    name_arm.subscriptions = {SUB: "Enabled", OTHER_SUB: "Disabled"}
+    status, report, err = _preflight(capsys)
+    assert status == 0, err
+    assert report["subscriptionId"] == SUB
+    assert name_arm.requests[0] == ("GET", "/subscriptions")
+    # The provider's own variable wins, as it does for `pulumi up`: no listing needed.
+    monkeypatch.setenv("ARM_SUBSCRIPTION_ID", OTHER_SUB)
+    name_arm.requests.clear()
+    status, report, err = _preflight(capsys)
+    assert (status, report["subscriptionId"]) == (0, OTHER_SUB), err
+    assert ("GET", "/subscriptions") not in name_arm.requests
 
 
 def test_program_preflight_and_purge_make_the_same_names() -> None:
