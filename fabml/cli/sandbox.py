@@ -13,13 +13,40 @@ if TYPE_CHECKING:
     from fabml.sandbox.lifecycle import Sandboxes
 
 
-def _sandboxes() -> Sandboxes:
+# Pulumi's secrets providers: a passphrase, or a key in a cloud key service (by URL).
+SECRETS_PROVIDERS = (
+    "default",
+    "passphrase",
+    "azurekeyvault://",
+    "awskms://",
+    "gcpkms://",
+    "hashivault://",
+)
+
+
+def _sandboxes(secrets_provider: str | None = None) -> Sandboxes:
     from fabml.cli._teardown import progress
     from fabml.sandbox.automation import Pulumi
     from fabml.sandbox.lifecycle import Sandboxes
     from infra.clients import arm  # looked up now, so tests can stand one in
 
-    return Sandboxes(Pulumi(), arm=arm.ArmClient, progress=progress("sandbox"))
+    pulumi = Pulumi(secrets_provider=secrets_provider)
+    return Sandboxes(pulumi, arm=arm.ArmClient, progress=progress("sandbox"))
+
+
+def _secrets_provider(args: argparse.Namespace) -> str | None:
+    value = (args.secrets_provider or os.environ.get("FABML_SECRETS_PROVIDER") or "").strip()
+    if not value:
+        return None
+    if not any(
+        value == p or (p.endswith("://") and value.startswith(p)) for p in SECRETS_PROVIDERS
+    ):
+        raise UserError(
+            f"--secrets-provider {value!r}: allowed are default, passphrase or a key URL "
+            "(azurekeyvault://<vault>.vault.azure.net/keys/<key>, awskms://, gcpkms://, "
+            "hashivault://)"
+        )
+    return value
 
 
 def _principal(args: argparse.Namespace, flag: str, variable: str) -> str:
@@ -33,7 +60,7 @@ def _create(args: argparse.Namespace) -> int:
     from fabml.sandbox.lifecycle import parse_ttl
     from fabml.sandbox.teardown import as_json
 
-    sandbox = _sandboxes().create(
+    sandbox = _sandboxes(_secrets_provider(args)).create(
         args.name,
         parse_ttl(args.ttl),
         owner=args.owner,
@@ -110,6 +137,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     create.add_argument(
         "--principal-client-id",
         help="Fabric service principal client ID (default: $FABML_PRINCIPAL_CLIENT_ID)",
+    )
+    create.add_argument(
+        "--secrets-provider",
+        help="secrets provider of a new sandbox stack, e.g. azurekeyvault://<vault>.vault.azure."
+        "net/keys/<key> (default: $FABML_SECRETS_PROVIDER, else the backend's default: a "
+        "passphrase from PULUMI_CONFIG_PASSPHRASE on a self-managed backend)",
     )
     create.add_argument(
         "--update",

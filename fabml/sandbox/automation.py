@@ -46,6 +46,9 @@ class Pulumi:
     root: Path = REPO_ROOT
     # Pulumi's own progress lines: to stderr, so stdout stays for results and --json.
     on_output: Callable[[str], None] = _stderr
+    # The secrets provider of a stack this object creates (`pulumi stack init
+    # --secrets-provider`); None: the backend's default (a passphrase on a self-managed backend).
+    secrets_provider: str | None = None
     # One PulumiCommand (it runs `pulumi version` when made) for all of this object's workspaces.
     _command: Any = field(default=None, init=False, repr=False)
 
@@ -69,6 +72,7 @@ class Pulumi:
                 work_dir=str(folder),
                 project_settings=_scratch_project(self.root),
                 pulumi_command=self._command,
+                secrets_provider=self.secrets_provider,
             )
 
     def stacks(self) -> list[str]:

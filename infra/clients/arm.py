@@ -94,7 +94,10 @@ class ArmClient(http.ServiceClient):
             )
         if "azure-asyncoperation" not in response.headers and "location" not in response.headers:
             return response.status, _object(method, path, response.body)
-        status, body = self._wait(method, path, first)
+        outcome: Any = self._wait(method, path, first)
+        if outcome is None:  # succeeded with no final resource to read (a DELETE's may)
+            return 200, None
+        status, body = outcome
         return status, _object(method, path, body)
 
     def _wait(self, method: str, path: str, first: Any) -> tuple[int, Any]:

@@ -108,10 +108,11 @@ class Cli:
             )
         )
 
-    def stack_init(self, name: str) -> None:
+    def stack_init(self, name: str, secrets_provider: str | None = None) -> None:
         if name in self.stacks:
             fail(f"stack '{name}' already exists")
         self.stacks[name] = {
+            "secretsProvider": secrets_provider or "default",
             "tags": {},
             "outputs": {},
             "secrets": [],
@@ -235,8 +236,11 @@ def run(cli: Cli, args: list[str], entry: dict[str, Any]) -> None:  # noqa: PLR0
         cli.stack_ls()
     elif args == ["stack", "select", "--stack", last]:
         cli.stack(last)
-    elif args == ["stack", "init", last]:
-        cli.stack_init(last)
+    elif args[:2] == ["stack", "init"] and len(args) in (3, 5):
+        # `stack init NAME [--secrets-provider URL]`, as LocalWorkspace.create_stack sends it.
+        if len(args) == 5 and args[3] != "--secrets-provider":
+            fail(f"unknown command line: {args}")
+        cli.stack_init(args[2], secrets_provider=args[4] if len(args) == 5 else None)
     elif args == ["stack", "rm", "--yes", last]:
         cli.stack_rm(last)
     elif stack_last and args[:-2] == ["stack", "tag", "ls", "--json"]:

@@ -19,6 +19,7 @@ from infra.settings import StackSettings
 from tests.conftest import PRINCIPAL_CLIENT_ID, PRINCIPAL_OBJECT_ID, REPO
 from tests.fabml.sandbox.conftest import (
     SUBSCRIPTION,
+    TODAY,
     FakeArm,
     FakePulumi,
     azure_resources,
@@ -402,3 +403,32 @@ def test_update_redeploys_and_moves_the_expiry(
     assert tags["fabml:createdOn"] == "2026-11-20"  # the age is kept
     assert [c[0] for c in fake_pulumi.commands()].count("up") == 1
     assert ["stack", "init", "sandbox-pr-7"] not in fake_pulumi.commands()
+
+
+def test_a_sandbox_stack_gets_the_secrets_provider_asked_for(
+    fake_pulumi: FakePulumi,
+    fake_arm: tuple[FakeArm, ArmClient],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = "azurekeyvault://kv-ci.vault.azure.net/keys/sandbox"
+    sandboxes = Sandboxes(
+        Pulumi(on_output=lambda line: None, secrets_provider=key),
+        arm=lambda: fake_arm[1],
+        today=lambda: TODAY,
+        progress=lambda line: None,
+    )
+    sandboxes.create("kv", parse_ttl("1d"), owner="ci", **PRINCIPALS)
+    assert ["stack", "init", "sandbox-kv", key] in fake_pulumi.commands()
+    assert fake_pulumi.stacks()["sandbox-kv"]["secretsProvider"] == key
+    # Anything but a provider Pulumi knows is one line before any stack exists.
+    monkeypatch.setenv("FABML_SECRETS_PROVIDER", "vault.example/key")
+    args = [
+        "--principal-object-id",
+        PRINCIPAL_OBJECT_ID,
+        "--principal-client-id",
+        PRINCIPAL_CLIENT_ID,
+    ]
+    assert main(["sandbox", "create", "bad", *args]) == 2
+    assert "--secrets-provider 'vault.example/key': allowed are" in capsys.readouterr().err
+    assert "sandbox-bad" not in fake_pulumi.stacks()
