@@ -31,6 +31,9 @@ from tests.conftest import SPECS as VENDORED
 SPECS = VENDORED / "fabric"
 FOLDERS = ("platform", "dataPipeline", "mlModel", "lakehouse", "dataflow", "notebook")
 UUID = re.compile(r"^[0-9a-fA-F-]{36}$")
+# The service principal row of an operation's identity table: `| [Service principal](...) and
+# [Managed identities](...) | Yes |`.
+PRINCIPAL_ROW = re.compile(r"^\| \[Service principal\][^|]*\|([^|\n]*)\|", re.MULTILINE)
 
 
 def _loosen(node: Any) -> Any:
@@ -113,6 +116,14 @@ class FabricSpec:
         matches = [o for o in self.operations if o.method == method and o.pattern.match(path)]
         # The most specific template wins (/shortcuts/bulkCreate over /shortcuts/{a}/{b}).
         return min(matches, key=lambda o: o.template.count("{"), default=None)
+
+    def principals(self, method: str, url: str) -> str:
+        """What the operation's "Microsoft Entra supported identities" table says for service
+        principals and managed identities: "Yes", "No", or its condition in words ("" when the
+        operation or its table is missing)."""
+        operation = self.operation(method, url)
+        row = PRINCIPAL_ROW.search((operation.spec.get("description") or "") if operation else "")
+        return row.group(1).strip() if row else ""
 
     def check(self, method: str, url: str, body: Any) -> list[str]:
         operation = self.operation(method, url)

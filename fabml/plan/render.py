@@ -60,6 +60,21 @@ def names_note(plan: Plan) -> str:
     )
 
 
+def ml_model_note(plan: Plan) -> str | None:
+    """Why the Dataflow route plans a version but no ML model item, when it does: a service
+    principal may not create the item by REST, so the registration notebook's MLflow run makes
+    it (infra/fabric/ml_model.py), which only a deployment to a Fabric tenant does."""
+    if not plan.of_type(catalog.FABRIC_ML_MODEL_VERSION.token) or plan.of_type(
+        catalog.FABRIC_ML_MODEL.token
+    ):
+        return None
+    return (
+        "No Fabric ML model item is planned: with fabml:fabric.deployer ServicePrincipal and no "
+        "fabml:fabric.mlModelId, the registration notebook's MLflow run creates it at deploy "
+        "time, which needs a Fabric tenant (set mlModelId to adopt one, or deploy as a User)"
+    )
+
+
 def render_text(plan: Plan) -> str:
     lines = [f"Offline plan of stack '{plan.stack}' (Pulumi mock runtime: nothing is deployed)"]
     if plan.placeholders:
@@ -74,6 +89,9 @@ def render_text(plan: Plan) -> str:
             ),
         ]
     lines += ["", names_note(plan)]
+    note = ml_model_note(plan)
+    if note:
+        lines += ["", note]
     names = {r.urn: r.name for r in plan.resources}
     custom = [r for r in plan.resources if r.custom]
     rows = [["TYPE", "NAME", "PARENT", "SETTINGS"]] + [

@@ -6,7 +6,9 @@ Three steps, each a resource, in dependency order:
    spec: service principals and managed identities cannot call it), so a user deployment creates
    it (or adopts the same-named item), and `fabml:fabric.mlModelId` adopts an existing one.
    A service-principal deployment with no ID skips this resource: the registration below creates
-   the item through MLflow.
+   the item through MLflow. The mlModels list, get and delete admit users only too, so the item
+   is found, read and deleted through the core items API (`/workspaces/{ws}/items`), which
+   admits users and principals alike: one path whoever deploys.
 2. `MlModelVersion`: a notebook (`notebook/` spec, ipynb definition) carrying the committed model
    folder, run as a job; the job instance
    (`GET /workspaces/{ws}/items/{id}/jobs/instances/{jobId}`) is polled until it ends, and a
@@ -39,6 +41,7 @@ JOB_ENDED = ("Completed", "Failed", "Cancelled", "Deduped")
 # The spec's enum says Active; its examples show Running for a served version.
 VERSION_SERVING = ("Active", "Running")
 POLL_SECONDS = 10.0
+ITEM_TYPE = "MLModel"
 
 
 def _retry_after(headers: dict[str, str], default: float) -> float:
@@ -52,35 +55,56 @@ def _find(fabric: FabricClient, path: str, display_name: str) -> dict[str, Any] 
     return next((i for i in fabric.pages(path) if i.get("displayName") == display_name), None)
 
 
+def _model_item(workspace: str, model_id: str) -> str:
+    """The ML model as a core item: get and delete there admit service principals."""
+    return f"/workspaces/{workspace}/items/{model_id}"
+
+
+def _find_model(fabric: FabricClient, workspace: str, display_name: str) -> dict[str, Any] | None:
+    """The workspace's ML model of that name, listed as core items (open to principals)."""
+    return next(
+        (
+            i
+            for i in fabric.pages(f"/workspaces/{workspace}/items?type={ITEM_TYPE}")
+            # Checked again: a continuation page is not promised to keep the filter.
+            if i.get("type") == ITEM_TYPE and i.get("displayName") == display_name
+        ),
+        None,
+    )
+
+
 class MlModelProvider(_FabricProvider):
     replace_on = ("workspace_id", "display_name", "ml_model_id")
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         fabric = self.client(props)
-        path = f"/workspaces/{props['workspace_id']}/mlModels"
+        workspace = props["workspace_id"]
         if props.get("ml_model_id"):
             # Adopted: it must exist (a wrong ID is a setting to fix, not an item to make).
             model_id = props["ml_model_id"]
-            fabric.call("GET", f"{path}/{model_id}")
+            fabric.call("GET", _model_item(workspace, model_id))
         else:
-            existing = _find(fabric, path, props["display_name"])
+            existing = _find_model(fabric, workspace, props["display_name"])
             body = {
                 "displayName": props["display_name"],
                 "description": "Scores heart data for the Dataflow Gen2 route (fabml).",
             }
+            # Only a user deployment gets here (DataflowRoute): creating admits users only.
+            path = f"/workspaces/{workspace}/mlModels"
             model_id = (existing or fabric.call("POST", path, body, expect=("id",)).body)["id"]
         return CreateResult(id_=model_id, outs={**props, "model_id": model_id})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        path = f"/workspaces/{props['workspace_id']}/mlModels/{id_}"
+        path = _model_item(props["workspace_id"], id_)
         response = self.client(props).call("GET", path, ok_404=True)
         return ReadResult(id_=id_ if response.status != 404 else "", outs=props)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         if props.get("ml_model_id"):
             return  # adopted, not ours to delete
-        path = f"/workspaces/{props['workspace_id']}/mlModels/{id_}"
-        self.client(props).call("DELETE", path, ok_404=True)
+        # Only a user-created item is ours: the spec lets principals delete an ML model by no
+        # route (items DELETE defers to the type's own API, which admits users only).
+        self.client(props).call("DELETE", _model_item(props["workspace_id"], id_), ok_404=True)
 
 
 class MlModelVersionProvider(_FabricProvider):
@@ -139,10 +163,8 @@ class MlModelVersionProvider(_FabricProvider):
         """The ML model the version goes to: the adopted or created one, else the one named."""
         workspace = props["workspace_id"]
         if props.get("ml_model_id"):
-            return fabric.call(
-                "GET", f"/workspaces/{workspace}/mlModels/{props['ml_model_id']}"
-            ).body
-        return _find(fabric, f"/workspaces/{workspace}/mlModels", props["model_name"])
+            return fabric.call("GET", _model_item(workspace, props["ml_model_id"])).body
+        return _find_model(fabric, workspace, props["model_name"])
 
     def _versions(self, fabric: FabricClient, workspace: str, model_id: str) -> set[str]:
         path = f"/workspaces/{workspace}/mlmodels/{model_id}/endpoint/versions"

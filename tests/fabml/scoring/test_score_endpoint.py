@@ -36,7 +36,8 @@ class Endpoint:
         self.slow: list[float] = []  # seconds to wait before answering, per request
         self.tokens: list[str] = []  # the Authorization header of each request
         self.cold = False  # answer each score with 202 + an operation, as a cold endpoint does
-        self.operations: dict[str, dict[str, Any]] = {}  # id -> {"polls", "result"}
+        self.operations: dict[str, dict[str, Any]] = {}  # id -> {"polls", "result", "origin"}
+        self.result_lacks: tuple[str, ...] = ()  # keys an operation's result leaves out
         self.gets: list[str] = []
 
 
@@ -45,9 +46,15 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
     state = Endpoint()
 
     class Handler(JsonHandler):
-        def answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        def answer(
+            self,
+            status: int,
+            body: Any,
+            headers: dict[str, str] | None = None,
+            origin: tuple[str, str] | None = None,
+        ) -> None:
             url = f"https://api.fabric.microsoft.com{self.path}"
-            state.problems += SPEC.check_response(self.command, url, status, body)
+            state.problems += SPEC.check_response(self.command, url, status, body, origin=origin)
             self.send_json(status, body, headers)
 
         def do_GET(self) -> None:
@@ -55,7 +62,8 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
             operation = self.path.split("/operations/", 1)[1].removesuffix("/result")
             record = state.operations[operation]
             if self.path.endswith("/result"):
-                self.answer(200, record["result"])
+                # Checked as the score call's answer: the spec types /result as raw content.
+                self.answer(200, record["result"], origin=record["origin"])
                 return
             record["polls"] += 1
             status = "Running" if record["polls"] < 2 else "Succeeded"
@@ -93,7 +101,11 @@ def endpoint() -> Iterator[tuple[Endpoint, str]]:
             }
             if state.cold:
                 operation = f"0acd697c-1550-43cd-b998-{len(state.operations):012d}"
-                state.operations[operation] = {"polls": 0, "result": result}
+                state.operations[operation] = {
+                    "polls": 0,
+                    "result": {k: v for k, v in result.items() if k not in state.result_lacks},
+                    "origin": ("POST", f"https://api.fabric.microsoft.com{self.path}"),
+                }
                 self.answer(
                     202,
                     None,
@@ -195,6 +207,20 @@ def test_a_cold_endpoint_answers_202_and_the_scores_come_from_the_operation(
             f"/v1/operations/{operation}/result",
         ]
     assert state.problems == []
+
+
+def test_an_operation_result_is_checked_as_the_score_calls_answer(
+    endpoint: tuple[Endpoint, str],
+) -> None:
+    state, base = endpoint
+    state.cold = True
+    state.result_lacks = ("predictions",)
+    header, rows = read_rows(SAMPLE)
+    with pytest.raises(UserError, match="expected 100 predictions"):
+        _scorer(base, 500, []).score(header, rows)
+    assert state.problems == [
+        "Endpoint_ScoreMLModelEndpoint response 200: body: 'predictions' is a required property"
+    ]
 
 
 def test_columns_are_sent_by_name_in_the_signature_order(endpoint: tuple[Endpoint, str]) -> None:

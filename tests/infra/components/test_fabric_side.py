@@ -8,6 +8,7 @@ import pytest
 
 from fabml.plan.plan import Plan
 from fabml.plan.policy_check import check_plan
+from fabml.plan.render import render_text
 from infra import placeholder
 from infra.fabric import requests
 from infra.uris import output_location
@@ -157,8 +158,14 @@ def test_the_dataflow_route_is_planned_in_dependency_order(enabled: Plan) -> Non
         "https://api.fabric.microsoft.com/",
     ]
     assert endpoint.input("scale_rule") == "AlwaysOn"
-    # A principal deploys by default: no ML model item call; the registration makes the item.
+    # A principal deploys by default: no ML model item call; the registration makes the item,
+    # and the plan says so where a reviewer looks for the item.
     assert not [r for r in enabled.resources if r.name == f"{ROUTE}-ml-model"]
+    assert (
+        "No Fabric ML model item is planned: with fabml:fabric.deployer ServicePrincipal and no "
+        "fabml:fabric.mlModelId, the registration notebook's MLflow run creates it at deploy "
+        "time, which needs a Fabric tenant"
+    ) in " ".join(render_text(enabled).split())
     assert version.input("model_folder").endswith("model/heart-classifier")
     assert {"fabricMlModelId", "fabricMlModelVersion", "fabricScoreUrl", "fabricDataflowId"} <= set(
         enabled.outputs
@@ -188,6 +195,7 @@ def test_a_user_deployment_creates_the_item_and_an_id_adopts_it() -> None:
     }
     user = plan_of("dev", fabric={**base, "deployer": "User"})
     model = user.named(f"{ROUTE}-ml-model")
+    assert "No Fabric ML model item is planned" not in render_text(user)
     assert model.input("ml_model_id") is None
     assert model.urn in user.named(f"{ROUTE}-ml-model-version").dependencies
     adopted = "88888888-8888-4888-8888-888888888888"
@@ -203,5 +211,7 @@ def test_a_user_deployment_creates_the_item_and_an_id_adopts_it() -> None:
     assert all(
         json.loads(c["connectionId"])["ClusterId"] == adopted for c in metadata["connections"]
     )
+    assert "No Fabric ML model item is planned" not in render_text(plan)
     off = plan_of("dev", fabric={**base, "dataflowRoute": False})
     assert not [r for r in off.resources if ROUTE in r.name]
+    assert "No Fabric ML model item is planned" not in render_text(off)

@@ -62,6 +62,13 @@ SUPPORTED_TYPES = [
     ),
 ]
 WORKSPACE = "11111111-aaaa-4aaa-8aaa-111111111111"
+# Each item type's own API, which decides what a principal may do to it through /items.
+TYPED_PATHS = {
+    "MLModel": "mlModels",
+    "Notebook": "notebooks",
+    "Dataflow": "dataflows",
+    "DataPipeline": "dataPipelines",
+}
 LAKEHOUSE = "22222222-bbbb-4bbb-8bbb-222222222222"
 
 
@@ -85,7 +92,8 @@ class FakeFabric:
     page_size: int = 100
     ids: Iterator[int] = field(default_factory=itertools.count)
     # The Dataflow route.
-    caller: str = "User"  # "ServicePrincipal": refused where the spec refuses principals
+    # "ServicePrincipal" (the default deployer): refused where the spec refuses principals.
+    caller: str = "ServicePrincipal"
     ml_models: dict[str, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -131,6 +139,28 @@ class FakeFabric:
             "Retry-After": "0",
         }
 
+    def stores(self) -> list[dict[str, dict[str, Any]]]:
+        """Where the workspace's items are, for the core /items API."""
+        return [self.ml_models, self.notebooks, self.dataflows, self.pipelines]
+
+    def store_of(self, item_id: str) -> dict[str, dict[str, Any]] | None:
+        return next((s for s in self.stores() if item_id in s), None)
+
+    def principal_may(self, method: str, url: str) -> bool:
+        """Whether Fabric lets a service principal make this call, by the operation's identity
+        table in the spec; an /items call whose support depends on the item type ("when the
+        item type in the call is supported") is judged by that type's own operation."""
+        support = SPEC.principals(method, url)
+        if support.startswith("When the item type"):
+            parts = urlparse(url).path.split("/")  # "", v1, workspaces, ws, items, id, ...
+            store = self.store_of(parts[5]) if len(parts) > 5 else None
+            typed = TYPED_PATHS.get(store[parts[5]].get("type", "")) if store else None
+            if typed is None:
+                return True
+            parts[4] = typed
+            support = SPEC.principals(method, urlparse(url)._replace(path="/".join(parts)).geturl())
+        return support != "No"
+
     def new_id(self) -> str:
         return str(uuid.UUID(int=next(self.ids) + 1))
 
@@ -140,7 +170,9 @@ class FakeFabric:
         body: dict[str, Any] = {"value": items[start : start + self.page_size]}
         if start + self.page_size < len(items):
             body["continuationToken"] = str(start + self.page_size)
-            body["continuationUri"] = f"{path}?continuationToken={start + self.page_size}"
+            # `path` may carry the list's filter (?type=...), which the next page keeps.
+            joiner = "&" if "?" in path else "?"
+            body["continuationUri"] = f"{path}{joiner}continuationToken={start + self.page_size}"
         return body
 
 
@@ -230,6 +262,15 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
             if key in fake.fail:
                 status, code = fake.fail.pop(key)
                 self.send_json(status, _error(code, f"{code} for {url.path}"))
+                return
+            if fake.caller == "ServicePrincipal" and not fake.principal_may(method, self.url):
+                self.send_json(
+                    403,
+                    _error(
+                        "PrincipalTypeNotSupported",
+                        "Caller identity type is not supported: the spec admits users only",
+                    ),
+                )
                 return
             parts = [unquote(p) for p in url.path.split("/")[2:]]  # after /v1
             if not self._route_dataflow(method, parts, body, url):
@@ -419,12 +460,6 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                 case ("GET", ["workspaces", _, "mlModels"]):
                     self._list(fake.ml_models, url)
                 case ("POST", ["workspaces", ws, "mlModels"]):
-                    if fake.caller != "User":
-                        self.send_json(
-                            403,
-                            _error("PrincipalTypeNotSupported", "users only: see the spec"),
-                        )
-                        return True
                     mid = fake.new_id()
                     fake.ml_models[mid] = {
                         "id": mid,
@@ -516,6 +551,26 @@ def _handler(fake: FakeFabric) -> type[JsonHandler]:
                     ["workspaces", _, "notebooks" | "dataflows" as kind, iid],
                 ):
                     self._item(method, defined[kind][0], iid, body)
+                case ("GET", ["workspaces", _, "items"]):
+                    wanted = parse_qs(url.query).get("type")
+                    items = [
+                        _public(i)
+                        for store in fake.stores()
+                        for i in store.values()
+                        if not wanted or i.get("type") in wanted
+                    ]
+                    listed = self.base_url + url.path + (f"?type={wanted[0]}" if wanted else "")
+                    self.send_json(200, fake.page(items, listed, url.query))
+                case ("GET" | "DELETE", ["workspaces", _, "items", iid]):
+                    self._item(method, fake.store_of(iid) or {}, iid, body)
+                case ("POST", ["workspaces", _, "items", nid, "jobs", _, "instances"]) if (
+                    fake.store_of(nid) is None
+                ):
+                    self.send_json(404, _error("ItemNotFound", f"{nid} not found"))
+                case ("POST", ["workspaces", _, "items", nid, "jobs", job_type, "instances"]) if (
+                    nid in fake.notebooks and job_type != "RunNotebook"
+                ):
+                    self.send_json(400, _error("InvalidJobType", f"a notebook runs no {job_type}"))
                 case ("POST", ["workspaces", ws, "items", nid, "jobs", job_type, "instances"]):
                     jid = fake.new_id()
                     fake.jobs[jid] = {

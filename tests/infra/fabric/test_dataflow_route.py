@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import base64
 import json
+import re
 from typing import Any
 
 import dill
@@ -43,6 +44,7 @@ def _paths(fake: FakeFabric, method: str) -> list[str]:
 
 def test_a_user_creates_the_ml_model_and_a_rerun_adopts_it(fabric: Fabric) -> None:
     fake, client, _ = fabric
+    fake.caller = "User"  # only a user may create one by REST
     props = {"workspace_id": WORKSPACE, "display_name": "heart-classifier", "ml_model_id": None}
     created = MlModelProvider(client).create(dict(props))
     assert fake.ml_models[str(created.id)]["displayName"] == "heart-classifier"
@@ -54,7 +56,6 @@ def test_a_user_creates_the_ml_model_and_a_rerun_adopts_it(fabric: Fabric) -> No
 
 def test_an_existing_ml_model_is_adopted_by_id_and_never_deleted(fabric: Fabric) -> None:
     fake, client, _ = fabric
-    fake.caller = "ServicePrincipal"
     fake.ml_models["m-1"] = {"id": "m-1", "displayName": "x", "type": "MLModel"}
     model = "aaaaaaaa-0000-4000-8000-00000000000a"
     fake.ml_models[model] = {**fake.ml_models.pop("m-1"), "id": model}
@@ -68,20 +69,114 @@ def test_an_existing_ml_model_is_adopted_by_id_and_never_deleted(fabric: Fabric)
         MlModelProvider(client).create(missing)
 
 
-def test_the_stand_in_refuses_a_principal_creating_an_ml_model(fabric: Fabric) -> None:
+def test_a_user_deletes_the_created_model_through_the_items_api(fabric: Fabric) -> None:
     fake, client, _ = fabric
-    fake.caller = "ServicePrincipal"
+    fake.caller = "User"
+    props = {"workspace_id": WORKSPACE, "display_name": "heart-classifier", "ml_model_id": None}
+    model = str(MlModelProvider(client).create(dict(props)).id)
+    assert MlModelProvider(client).read(model, dict(props)).id == model
+    MlModelProvider(client).delete(model, dict(props))
+    assert fake.ml_models == {}
+    assert MlModelProvider(client).read(model, dict(props)).id == ""
+    assert ("DELETE", f"/v1/workspaces/{WORKSPACE}/items/{model}") in [
+        (m, p) for m, p, _ in fake.requests
+    ]
+    _clean(fake)
+
+
+def test_a_principal_finds_the_model_by_name_across_item_pages(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    fake.page_size = 1
+    for n, (store, kind, name) in enumerate(
+        [
+            (fake.notebooks, "Notebook", "heart-classifier"),  # same name, another type
+            (fake.ml_models, "MLModel", "other-model"),
+            (fake.ml_models, "MLModel", "heart-classifier"),
+        ]
+    ):
+        iid = f"aaaaaaaa-0000-4000-8000-00000000001{n}"
+        store[iid] = {"id": iid, "displayName": name, "type": kind, "workspaceId": WORKSPACE}
+    model = MlModelVersionProvider(client)._model(client, dict(VERSION))
+    assert (model or {})["id"] == "aaaaaaaa-0000-4000-8000-000000000012"
+    assert _paths(fake, "GET") == [
+        f"/v1/workspaces/{WORKSPACE}/items?type=MLModel",
+        f"/v1/workspaces/{WORKSPACE}/items?type=MLModel&continuationToken=1",
+    ]
+    _clean(fake)
+
+
+# Every operation whose identity table says principals are not supported, read from the spec.
+REFUSED = [
+    (o.method, o.template)
+    for o in SPEC.operations
+    if SPEC.principals(o.method, f"https://api.fabric.microsoft.com{o.template}") == "No"
+]
+
+
+def test_the_spec_refuses_principals_the_ml_model_item_calls() -> None:
+    assert {
+        ("GET", "/v1/workspaces/{workspaceId}/mlModels"),
+        ("POST", "/v1/workspaces/{workspaceId}/mlModels"),
+        ("GET", "/v1/workspaces/{workspaceId}/mlModels/{mlModelId}"),
+        ("DELETE", "/v1/workspaces/{workspaceId}/mlModels/{mlModelId}"),
+    } <= set(REFUSED)
+    for method, url in (
+        ("GET", f"/v1/workspaces/{WORKSPACE}/items"),
+        ("GET", f"/v1/workspaces/{WORKSPACE}/items/{WORKSPACE}"),
+        ("GET", f"/v1/workspaces/{WORKSPACE}/mlmodels/{WORKSPACE}/endpoint/versions"),
+    ):
+        assert SPEC.principals(method, f"https://api.fabric.microsoft.com{url}") == "Yes"
+
+
+@pytest.mark.parametrize(("method", "template"), REFUSED)
+def test_the_stand_in_refuses_a_principal_what_the_spec_refuses(
+    fabric: Fabric, method: str, template: str
+) -> None:
+    fake, client, _ = fabric
+    fake.ml_models[WORKSPACE] = {"id": WORKSPACE, "displayName": "m", "type": "MLModel"}
+    path = re.sub(r"\{[^}]+\}", WORKSPACE, template).removeprefix("/v1")
     with pytest.raises(FabricError, match="HTTP 403 PrincipalTypeNotSupported"):
-        client.call("POST", f"/workspaces/{WORKSPACE}/mlModels", {"displayName": "m"})
+        client.call(method, path, {"displayName": "m"} if method == "POST" else None)
+    assert list(fake.ml_models) == [WORKSPACE]  # refused before it touched anything
+
+
+def test_items_calls_follow_the_item_types_own_rule(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    model, notebook = (f"aaaaaaaa-0000-4000-8000-00000000002{n}" for n in (1, 2))
+    fake.ml_models[model] = {"id": model, "displayName": "m", "type": "MLModel"}
+    fake.notebooks[notebook] = {"id": notebook, "displayName": "n", "type": "Notebook"}
+    # Items DELETE admits principals "when the item type is supported": a notebook, not a model.
+    with pytest.raises(FabricError, match="HTTP 403 PrincipalTypeNotSupported"):
+        client.call("DELETE", f"/workspaces/{WORKSPACE}/items/{model}")
+    client.call("DELETE", f"/workspaces/{WORKSPACE}/items/{notebook}")
+    assert (model in fake.ml_models, notebook in fake.notebooks) == (True, False)
+    fake.caller = "User"
+    client.call("DELETE", f"/workspaces/{WORKSPACE}/items/{model}")
+    assert fake.ml_models == {}
+
+
+def test_the_stand_in_runs_a_notebook_only_as_run_notebook(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    notebook = "aaaaaaaa-0000-4000-8000-000000000031"
+    fake.notebooks[notebook] = {"id": notebook, "displayName": "n", "type": "Notebook"}
+    jobs = f"/workspaces/{WORKSPACE}/items/{notebook}/jobs"
+    with pytest.raises(FabricError, match="HTTP 400 InvalidJobType"):
+        client.call("POST", f"{jobs}/Pipeline/instances", follow=False)
+    assert client.call("POST", f"{jobs}/RunNotebook/instances", follow=False).status == 202
+    missing = f"/workspaces/{WORKSPACE}/items/{WORKSPACE}/jobs/RunNotebook/instances"
+    with pytest.raises(FabricError, match="HTTP 404 ItemNotFound"):
+        client.call("POST", missing, follow=False)
 
 
 def test_the_notebook_registers_the_committed_folder_as_a_version(fabric: Fabric) -> None:
     fake, client, slept = fabric
-    fake.caller = "ServicePrincipal"  # the registration creates the item through MLflow
+    assert fake.caller == "ServicePrincipal"  # the registration creates the item through MLflow
     created = MlModelVersionProvider(client).create(dict(VERSION))
     outs: dict[str, Any] = created.outs or {}
     assert outs["version_name"] == "1"
     assert fake.ml_models[outs["model_id"]]["displayName"] == "heart-classifier"
+    # Looked up before and after the run as core items: /mlModels refuses principals.
+    assert _paths(fake, "GET").count(f"/v1/workspaces/{WORKSPACE}/items?type=MLModel") == 2
     # The notebook's definition: ipynb, carrying the folder byte for byte.
     [notebook] = fake.notebooks.values()
     assert notebook["definition"]["format"] == "ipynb"
