@@ -272,8 +272,25 @@ class MlModelEndpointProvider(_FabricProvider):
         return UpdateResult(outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        response = self.client(props).call("GET", self._endpoint(props), ok_404=True)
-        return ReadResult(id_=id_ if response.status != 404 else "", outs=props)
+        """What Fabric serves now, so `pulumi refresh` sees drift and the next `up` serves again:
+        another default (or one Fabric assigns itself), a version no longer active, another
+        scale rule. Each shows as a changed input, and `update` re-applies all three."""
+        fabric = self.client(props)
+        endpoint = fabric.call("GET", self._endpoint(props), ok_404=True)
+        if endpoint.status == 404:
+            return ReadResult(id_="", outs=props)
+        body = endpoint.body or {}
+        served = body.get("defaultVersionName")
+        if body.get("defaultVersionAssignmentBehavior") != "StaticallyConfigured":
+            served = None  # Fabric picks the default itself: ours is not pinned
+        scale_rule = props.get("scale_rule")
+        if served:
+            version = fabric.call("GET", f"{self._endpoint(props)}/versions/{served}", ok_404=True)
+            state = version.body if version.status != 404 and version.body else {}
+            if state.get("status") not in VERSION_SERVING:
+                served = None  # deactivated or failed: nothing answers the score call
+            scale_rule = state.get("scaleRule", scale_rule)
+        return ReadResult(id_=id_, outs={**props, "version_name": served, "scale_rule": scale_rule})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         version = f"{self._endpoint(props)}/versions/{props['version_name']}"

@@ -302,6 +302,32 @@ def test_a_new_version_becomes_the_default_and_the_old_one_sleeps(fabric: Fabric
     _clean(fake)
 
 
+def test_a_refresh_sees_what_fabric_serves_and_the_next_up_serves_again(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    version = _registered(client)
+    props = {
+        "workspace_id": WORKSPACE,
+        "model_id": version["model_id"],
+        "version_name": "1",
+        "scale_rule": "AlwaysOn",
+    }
+    provider = MlModelEndpointProvider(client)
+    outs = provider.create(dict(props)).outs or {}
+    assert not provider.diff("e", provider.read("e", outs).outs or {}, props).changes
+    # By hand in Fabric: the scale rule changed, then the version deactivated.
+    fake.versions[version["model_id"]]["1"]["scaleRule"] = "AllowScaleToZero"
+    assert (provider.read("e", outs).outs or {})["scale_rule"] == "AllowScaleToZero"
+    fake.versions[version["model_id"]]["1"]["status"] = "Deactivated"
+    refreshed = provider.read("e", outs).outs or {}
+    assert refreshed["version_name"] is None
+    assert provider.diff("e", refreshed, props).changes
+    provider.update("e", refreshed, dict(props))
+    assert fake.versions[version["model_id"]]["1"]["status"] == "Active"
+    assert fake.versions[version["model_id"]]["1"]["scaleRule"] == "AlwaysOn"
+    assert fake.endpoints[version["model_id"]]["defaultVersionName"] == "1"
+    _clean(fake)
+
+
 def test_a_failed_activation_fails_with_fabrics_details(fabric: Fabric) -> None:
     fake, client, _ = fabric
     version = _registered(client)
