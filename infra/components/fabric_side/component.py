@@ -75,7 +75,11 @@ class FabricSide(pulumi.ComponentResource):
                 "path": container.apply(lambda c: config.lake_connection_path or f"/{c}"),
                 **signs_in(config.connection_credential),
                 **tests,
-                "access": f"the principal's data role on the lake ({access.data_name})",
+                "access": _access(
+                    config.connection_credential,
+                    f"the principal's data role on the lake ({access.data_name})",
+                    "Storage Blob Data Contributor on the lake",
+                ),
             },
             ctx.child(self, depends_on=[access.data]),
         )
@@ -118,8 +122,12 @@ class FabricSide(pulumi.ComponentResource):
                     "workspace_name": stack_outputs["workspaceName"],
                     **signs_in(config.ml_connection_credential),
                     **tests,
-                    "access": "the principal's invoke role on the Azure ML workspace "
-                    f"({access.invoke_name})",
+                    "access": _access(
+                        config.ml_connection_credential,
+                        "the principal's invoke role on the Azure ML workspace "
+                        f"({access.invoke_name})",
+                        f"the invoke role ({access.invoke_name}) on the Azure ML workspace",
+                    ),
                 },
                 ctx.child(self, depends_on=[access.invoke]),
             )
@@ -284,3 +292,14 @@ class DataflowRoute:
             # before a refresh can succeed.
             ctx.child(parent, depends_on=[self.endpoint, role]),
         )
+
+
+def _access(credential: str, principal_role: str, identity_role: str) -> str:
+    """What a connection's test waits on, named for the identity that signs it in: the stack
+    grants the principal's roles; the Fabric workspace identity's are granted by hand."""
+    if credential == "WorkspaceIdentity":
+        return (
+            f"{identity_role} for the Fabric workspace identity, which this stack does not "
+            "grant (README, 'Troubleshooting the Fabric connections')"
+        )
+    return principal_role

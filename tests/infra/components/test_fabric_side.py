@@ -215,3 +215,14 @@ def test_a_user_deployment_creates_the_item_and_an_id_adopts_it() -> None:
     off = plan_of("dev", fabric={**base, "dataflowRoute": False})
     assert not [r for r in off.resources if ROUTE in r.name]
     assert "No Fabric ML model item is planned" not in render_text(off)
+
+
+def test_a_connection_names_the_role_of_the_identity_that_signs_it_in(automated: Plan) -> None:
+    assert "the principal's data role" in automated.named("fabric-connection").input("access")
+    identity = _enabled(
+        connectionCredential="WorkspaceIdentity", mlConnectionCredential="WorkspaceIdentity"
+    )
+    for name in ("fabric-connection", "fabric-ml-connection"):
+        access = identity.named(name).input("access")
+        assert "for the Fabric workspace identity, which this stack does not grant" in access
+        assert "principal" not in access
