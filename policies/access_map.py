@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from infra import catalog
+from infra import catalog, placeholder
 from policies.model import (
     DATASTORE,
     KEY_VAULT,
@@ -187,7 +187,8 @@ def _identity_of(
 
 
 def _role(grant: Resource, resources: Sequence[Resource]) -> tuple[str, str]:
-    guid = role_guid(grant.get("roleDefinitionId")) or "(known after deploy)"
+    # Computed during the update: marked as the plan marks every value Azure assigns.
+    guid = role_guid(grant.get("roleDefinitionId")) or placeholder.Kind.AFTER_DEPLOY.label
     for definition in _of(resources, ROLE_DEFINITION):
         if definition.urn in grant.dependencies or str(definition.get("roleDefinitionId")) == guid:
             return f"custom: {definition.get('roleName')}", guid
