@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from infra import catalog
+from infra import catalog, placeholder
 from policies.model import (
     DATASTORE,
     KEY_VAULT,
@@ -34,8 +34,9 @@ from policies.model import (
     Resource,
     is_unknown,
 )
-from policies.rules.access import (
+from policies.roles import (
     AZUREML_DATA_SCIENTIST,
+    BUILT_IN_ROLES,
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
     role_guid,
@@ -57,11 +58,6 @@ TRUSTED = "trusted service"
 IP_RULE = "IP rule"
 NONE = "none"
 
-ROLE_NAMES = {
-    STORAGE_BLOB_DATA_READER: "Storage Blob Data Reader",
-    STORAGE_BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
-    AZUREML_DATA_SCIENTIST: "AzureML Data Scientist",
-}
 STORAGE_DATA_ROLES = frozenset({STORAGE_BLOB_DATA_READER, STORAGE_BLOB_DATA_CONTRIBUTOR})
 INVOKE_ROLES = frozenset({"custom", AZUREML_DATA_SCIENTIST})
 # Azure ML gives the workspace's own identity its roles on its storage and vault at creation.
@@ -191,11 +187,12 @@ def _identity_of(
 
 
 def _role(grant: Resource, resources: Sequence[Resource]) -> tuple[str, str]:
-    guid = role_guid(grant.get("roleDefinitionId")) or "(known after deploy)"
+    # Computed during the update: marked as the plan marks every value Azure assigns.
+    guid = role_guid(grant.get("roleDefinitionId")) or placeholder.Kind.AFTER_DEPLOY.label
     for definition in _of(resources, ROLE_DEFINITION):
         if definition.urn in grant.dependencies or str(definition.get("roleDefinitionId")) == guid:
             return f"custom: {definition.get('roleName')}", guid
-    return ROLE_NAMES.get(guid, "built-in role"), guid
+    return BUILT_IN_ROLES.get(guid, "built-in role"), guid
 
 
 def access_map(resources: Sequence[Resource]) -> list[Edge]:

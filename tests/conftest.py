@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,18 @@ from fabml.plan.stack_file import StackConfig, read_stack_config
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"  # vendored sample and training data (LICENSE, SOURCE.txt beside them)
 SPECS = REPO / "tests" / "specs"  # vendored Fabric REST and Pulumi.yaml specs
+
+
+def tracked() -> list[str]:
+    """The repository's files, tracked or new (not ignored): what a fresh clone holds."""
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return [p for p in out.decode().split("\0") if p]
+
 
 PRINCIPAL_OBJECT_ID = "11111111-1111-1111-1111-111111111111"
 PRINCIPAL_CLIENT_ID = "22222222-2222-2222-2222-222222222222"

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import subprocess
-
-from tests.conftest import REPO
+from tests.conftest import REPO, tracked
 
 # Built at run time so that this file does not match itself.
 SIBLING = "../" + "shared"
 
 
-def _tracked() -> list[str]:
-    out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return [p for p in out.decode().split("\0") if p]
-
-
 def test_no_tracked_file_names_a_folder_beside_the_clone() -> None:
     offenders = []
-    for rel in _tracked():
+    for rel in tracked():
         path = REPO / rel
         if not path.is_file():
             continue

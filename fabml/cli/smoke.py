@@ -9,7 +9,6 @@ from dataclasses import asdict
 from pathlib import Path
 
 from fabml.cli._arguments import seconds
-from infra.errors import UserError
 
 FAILED = 1
 SAMPLE = (
@@ -19,12 +18,9 @@ SAMPLE = (
 
 def _outputs(args: argparse.Namespace) -> tuple[dict, str]:
     if args.outputs is not None:
-        try:
-            return json.loads(args.outputs.read_text()), str(args.outputs)
-        except FileNotFoundError:
-            raise UserError(f"{args.outputs}: no such file") from None
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{args.outputs}: not JSON ({exc.msg})") from None
+        from fabml.kit.outputs import read
+
+        return read(args.outputs), str(args.outputs)
     from fabml.sandbox.automation import Pulumi
 
     return Pulumi().outputs(args.stack), f"stack {args.stack}"

@@ -23,7 +23,8 @@ def _checked(values: dict[str, Any], source: str, unknown: frozenset[str]) -> St
     return StackOutputs({k: str(v) for k, v in values.items()}, source, unknown)
 
 
-def from_file(path: Path) -> StackOutputs:
+def read(path: Path) -> dict[str, Any]:
+    """The one reader of a `pulumi stack output --json` file (the kit and `fabml smoke`)."""
     try:
         values = json.loads(path.read_text())
     except FileNotFoundError:
@@ -34,7 +35,11 @@ def from_file(path: Path) -> StackOutputs:
         raise OutputsError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(values, dict):
         raise OutputsError(f"{path}: expected a JSON object of output names and values")
-    return _checked(values, str(path), frozenset())
+    return values
+
+
+def from_file(path: Path) -> StackOutputs:
+    return _checked(read(path), str(path), frozenset())
 
 
 def from_plan(stack: str) -> StackOutputs:

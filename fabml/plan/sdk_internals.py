@@ -12,6 +12,7 @@ to completion and forgets an earlier run's RPCs and outputs. What has no public 
   with these parameters, and its `mocks` attribute.
 
 tests/fabml/plan/test_sdk_internals.py checks each against the installed SDK and says what moved.
+The Pulumi program's own (infra never imports fabml) are in infra/sdk_internals.py.
 """
 
 from __future__ import annotations

@@ -75,6 +75,7 @@ def runtime_config() -> dict[str, Any]:
     """The whole config of the running program, from either engine."""
     from pulumi.runtime import config as runtime
 
+    # No public API lists every key: infra/sdk_internals.py (RUNTIME_CONFIG) records this one.
     return {**runtime.get_config_env(), **runtime.CONFIG.get()}
 
 

@@ -15,21 +15,7 @@ from policies.model import (
     everywhere,
     is_unknown,
 )
-
-STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
-STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
-AZUREML_DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
-ALLOWED_BUILT_IN_ROLES = {
-    STORAGE_BLOB_DATA_READER: "Storage Blob Data Reader",
-    STORAGE_BLOB_DATA_CONTRIBUTOR: "Storage Blob Data Contributor",
-    AZUREML_DATA_SCIENTIST: "AzureML Data Scientist",
-}
-
-
-def role_guid(role_definition_id: object) -> str | None:
-    if not isinstance(role_definition_id, str) or is_unknown(role_definition_id):
-        return None
-    return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+from policies.roles import BUILT_IN_ROLES, role_guid
 
 
 def _narrow_scope(scope: object) -> bool:
@@ -65,7 +51,7 @@ def _allowed_roles(resources: Sequence[Resource], _: Context) -> Iterable[Findin
         guid = role_guid(assignment.get("roleDefinitionId"))
         if guid is None:
             continue  # computed during the update: `pulumi up` checks it again once known
-        if guid not in ALLOWED_BUILT_IN_ROLES and guid not in custom:
+        if guid not in BUILT_IN_ROLES and guid not in custom:
             yield Finding(assignment, f"role {guid} is not on the allow-list")
 
 

@@ -22,7 +22,7 @@ from policies.access_map import (
     RESOURCE_INSTANCE,
     WORKSPACE,
 )
-from policies.rules.access import (
+from policies.roles import (
     STORAGE_BLOB_DATA_CONTRIBUTOR,
     STORAGE_BLOB_DATA_READER,
 )

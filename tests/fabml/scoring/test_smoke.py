@@ -202,6 +202,29 @@ def test_bad_outputs_and_files_are_user_errors(tmp_path: Path, capsys: Any) -> N
     assert "missing stack output(s) subscriptionId" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "no such file"),
+        ("[]", "expected a JSON object"),
+        ('"outputs"', "expected a JSON object"),
+        ("null", "expected a JSON object"),
+        ("{", "not JSON"),
+    ],
+)
+def test_an_unreadable_outputs_file_is_one_line_and_exit_2(
+    tmp_path: Path, content: str | None, says: str, capsys: Any
+) -> None:
+    outputs = tmp_path / "outputs.json"
+    if content is not None:
+        outputs.write_text(content)
+    assert main(["smoke", "--outputs", str(outputs)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert str(outputs) in err
+    assert says in err
+
+
 def test_without_a_sign_in_nothing_is_uploaded_and_the_error_is_said_once() -> None:
     from azure.core.exceptions import ClientAuthenticationError
 
