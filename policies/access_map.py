@@ -11,6 +11,8 @@ Network paths, from the target's own settings:
   a storage account the jobs mount, which the program declares; the workspace's own storage and
   vault, which Azure ML adds itself once the managed network is on);
 - IP rule: the firewall admits listed public addresses (the deployer's, for the model upload);
+- private network: the deployer's own private endpoint to the account, outside the program,
+  declared by fabml:workspace.deployerNetwork (the model upload's `deployer_network`);
 - resource instance rule: the storage firewall admits the Fabric workspace by resource ID;
 - trusted service: the firewall lets trusted Azure services (the workspace) bypass it;
 - none: nothing admits the identity; the role alone does not help.
@@ -56,6 +58,7 @@ PRIVATE_ENDPOINT = "private endpoint"
 RESOURCE_INSTANCE = "resource instance rule"
 TRUSTED = "trusted service"
 IP_RULE = "IP rule"
+PRIVATE_NETWORK = "private network (declared)"
 NONE = "none"
 
 STORAGE_DATA_ROLES = frozenset({STORAGE_BLOB_DATA_READER, STORAGE_BLOB_DATA_CONTRIBUTOR})
@@ -146,12 +149,26 @@ def _behind_managed_network(resources: Sequence[Resource], target: Resource) -> 
     return False
 
 
+def _deployer_comes_privately(resources: Sequence[Resource], target: Resource) -> bool:
+    """The model upload to `target` says the deployer reaches it over its own private network
+    (fabml:workspace.deployerNetwork): the plan cannot see that path, only the declaration."""
+    name = _name_of(target)
+    return any(
+        upload.get("deployer_network") == "privateNetwork"
+        and name is not None
+        and f"//{name.lower()}." in str(upload.get("blob_endpoint")).lower()
+        for upload in _of(resources, MODEL_UPLOAD)
+    )
+
+
 def network_path(resources: Sequence[Resource], identity: str, target: Resource) -> str:
     if target.type == ML_WORKSPACE:
         return NONE if target.get("publicNetworkAccess") == "Disabled" else PUBLIC
     public, default, bypass = _acl(target)
     if public != "Disabled" and default != "Deny":
         return PUBLIC
+    if identity == DEPLOYER and _deployer_comes_privately(resources, target):
+        return PRIVATE_NETWORK
     if identity in (COMPUTE, WORKSPACE):
         wanted = {"blob", "dfs"} if target.type == STORAGE_ACCOUNT else {"vault"}
         if wanted <= managed_endpoints(resources, target):

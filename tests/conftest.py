@@ -101,7 +101,7 @@ MAXIMUM = {
         "softDeleteDays": 30,
     },
     # prod admits no internet outbound (infra/limits.py); the retention is what prod may change.
-    "workspace": {"logRetentionDays": 180},
+    "workspace": {"logRetentionDays": 180, "deployerNetwork": "privateNetwork"},
     "compute": {
         "name": "scoring",
         "vmSize": "Standard_E4s_v3",

@@ -113,6 +113,7 @@ class Registration:
     dependencies: list[str]
     inputs: dict[str, Any]
     secret_paths: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
 
 
 class RecordingMonitor(MockMonitor):
@@ -150,6 +151,9 @@ class RecordingMonitor(MockMonitor):
                 dependencies=sorted(set(request.dependencies)),
                 inputs=inputs,
                 secret_paths=secret_paths,
+                # Kept so that a guard like the endpoint's ignored `properties.defaults` is in
+                # the plan, where a test sees it go.
+                ignore_changes=list(request.ignoreChanges),
             )
         )
         return response

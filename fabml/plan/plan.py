@@ -20,6 +20,8 @@ class PlannedResource:
     protect: bool = False
     deleted_with: str | None = None
     secret_paths: list[str] = field(default_factory=list)
+    # Input paths `pulumi up` leaves as the state has them (ResourceOptions.ignore_changes).
+    ignore_changes: list[str] = field(default_factory=list)
 
     def input(self, path: str, default: Any = None) -> Any:
         """A nested input by dotted camelCase path, e.g. `networkRuleSet.defaultAction`."""
@@ -116,6 +118,7 @@ class Plan:
                     "custom": r.custom,
                     "protect": r.protect,
                     "deletedWith": r.deleted_with,
+                    "ignoreChanges": r.ignore_changes,
                     "inputs": r.inputs,
                     "secretInputs": r.secret_paths,
                     "dependencies": r.dependencies,
@@ -147,6 +150,7 @@ class Plan:
                 protect=bool(r.get("protect", False)),
                 deleted_with=r.get("deletedWith"),
                 secret_paths=list(r.get("secretInputs") or []),
+                ignore_changes=list(r.get("ignoreChanges") or []),
             )
             for r in data["resources"]
         ]

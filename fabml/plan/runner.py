@@ -88,6 +88,7 @@ def run_plan(config: StackConfig) -> Plan:
             protect=r.protect,
             deleted_with=r.deleted_with,
             secret_paths=r.secret_paths,
+            ignore_changes=r.ignore_changes,
         )
         for r in sorted(monitor.registrations, key=lambda r: r.urn)
     ]

@@ -287,6 +287,21 @@ def _contradictions(settings: StackSettings) -> list[str]:
                 "managedNetwork is 'Disabled': batch jobs could not mount the data lake; use "
                 "'AllowOnlyApprovedOutbound' or 'AllowInternetOutbound'"
             )
+    workspace = settings.workspace
+    if (
+        workspace.locked
+        and workspace.deployer_network == "ipRanges"
+        and not (workspace.deployer_ip_ranges)
+    ):
+        # Else `pulumi up` fails at the model upload, after the slow resources: the storage
+        # admits no one else, and a GitHub-hosted runner has no fixed address to admit.
+        problems.append(
+            "fabml:workspace.deployerNetwork is 'ipRanges' but fabml:workspace.deployerIpRanges "
+            "is empty: the locked workspace storage (managedNetwork on) would refuse the model "
+            "upload; list the deploying machine's public IPv4 (a self-hosted or NAT runner's), "
+            "or set deployerNetwork to 'privateNetwork' if it reaches the account by private "
+            "endpoint"
+        )
     if settings.deployment.instance_count > settings.compute.max_nodes:
         problems.append(
             f"fabml:deployment.instanceCount is {settings.deployment.instance_count} but "

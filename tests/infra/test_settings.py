@@ -48,6 +48,7 @@ def test_prod_defaults_protect_and_lock_down() -> None:
         environment="prod",
         fabric=BASE["fabml:fabric"][:-1]
         + ', "workspaceId": "%s"}' % ("33333333-3333-3333-3333-333333333333"),
+        workspace=PRIVATE_DEPLOYER,
     )
     settings = load_settings("prod", config)
     assert settings.protection.protect_stateful is True
@@ -239,7 +240,9 @@ def test_placeholders_only_offline() -> None:
     assert filled == ["fabml:fabric.principalObjectId", "fabml:fabric.principalClientId"]
     assert settings.fabric.principal_object_id == PLACEHOLDER_GUID
     # Prod also needs the Fabric workspace for its firewall rule.
-    _, filled = load_offline_settings("prod", _with(fabric=None, environment="prod"))
+    _, filled = load_offline_settings(
+        "prod", _with(fabric=None, environment="prod", workspace=PRIVATE_DEPLOYER)
+    )
     assert "fabml:fabric.workspaceId" in filled
     # A sandbox template has no expiry: the plan stands one in; `fabml sandbox create` stamps it.
     settings, filled = load_offline_settings("sandbox-x", _with(environment="sandbox"))
@@ -348,6 +351,49 @@ PROD_FABRIC = BASE["fabml:fabric"][:-1] + ', "workspaceId": "%s"}' % (
     "33333333-3333-3333-3333-333333333333"
 )
 
+# Prod's workspace storage is closed: a prod config says how the deployer gets in.
+PRIVATE_DEPLOYER = '{"deployerNetwork": "privateNetwork"}'
+
+
+@pytest.mark.parametrize(
+    ("stack", "changes", "refused"),
+    [
+        ("prod", {"environment": "prod", "fabric": PROD_FABRIC}, True),
+        ("prod", {"environment": "prod", "fabric": PROD_FABRIC, "workspace": "{}"}, True),
+        ("dev", {"workspace": '{"managedNetwork": "AllowInternetOutbound"}'}, True),
+        (
+            "prod",
+            {"environment": "prod", "fabric": PROD_FABRIC, "workspace": PRIVATE_DEPLOYER},
+            False,
+        ),
+        (
+            "prod",
+            {
+                "environment": "prod",
+                "fabric": PROD_FABRIC,
+                "workspace": '{"deployerIpRanges": ["203.0.113.7"]}',
+            },
+            False,
+        ),
+        ("dev", {}, False),  # open storage: the deployer comes in like anyone
+    ],
+)
+def test_a_closed_workspace_storage_needs_the_deployers_way_in(
+    stack: str, changes: dict[str, Any], refused: bool
+) -> None:
+    if not refused:
+        assert load_settings(stack, _with(**changes))
+        return
+    with pytest.raises(SettingsError) as caught:
+        load_settings(stack, _with(**changes))
+    [line] = caught.value.problems
+    assert line.startswith(
+        "fabml:workspace.deployerNetwork is 'ipRanges' but fabml:workspace.deployerIpRanges "
+        "is empty: the locked workspace storage"
+    )
+    assert "'privateNetwork'" in line
+
+
 # (stack, config changes, words the one line must contain): what prod's limits refuse.
 UNSAFE: list[tuple[str, dict[str, Any], str]] = [
     (
@@ -434,6 +480,7 @@ def test_ranges_at_the_environment_prefix_are_accepted() -> None:
         environment="prod",
         fabric=PROD_FABRIC,
         dataLake='{"allowedIpRanges": ["203.0.113.0/24", "198.51.100.7"]}',
+        workspace=PRIVATE_DEPLOYER,
     )
     assert load_settings("prod", config).data_lake.allowed_ip_ranges[0] == "203.0.113.0/24"
     assert load_settings("dev", _with(dataLake='{"allowedIpRanges": ["203.0.0.0/16"]}'))

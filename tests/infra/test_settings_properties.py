@@ -29,6 +29,7 @@ BASE: dict[str, Any] = {
     "owner": "data-platform",
     "costCenter": "cc-1042",
     "fabric": {**FABRIC, "workspaceId": FABRIC_WORKSPACE_ID},
+    "workspace": {"deployerNetwork": "privateNetwork"},
 }
 
 _octet = st.integers(0, 255)
@@ -64,6 +65,7 @@ _VALUES: dict[str, st.SearchStrategy[Any]] = {
     "workspace.publicNetworkAccess": st.sampled_from(["Enabled", "Disabled"]),
     "workspace.purgeProtection": st.booleans(),
     "workspace.deployerIpRanges": _ranges,
+    "workspace.deployerNetwork": st.sampled_from(["ipRanges", "privateNetwork", "vpn"]),
     "workspace.storageSku": st.sampled_from(["Standard_LRS", "Standard_ZRS", "Standard_GRS"]),
     "workspace.logRetentionDays": st.integers(0, 800),
     "fabric.invokesEndpoint": st.booleans(),

@@ -98,6 +98,17 @@ def test_deploy_goes_through_environments_and_proves_convergence() -> None:
     assert preview["policyPackConfigs"] == "policies/config/prod.json"
 
 
+def test_prods_up_runs_on_the_chosen_runner_and_the_preview_says_when_none_is() -> None:
+    # GitHub-hosted runners have no fixed IP and no private network: prod's `up` could not
+    # upload the model to its closed workspace storage from one.
+    jobs = _load("deploy.yml")["jobs"]
+    assert jobs["prod"]["runs-on"] == "${{ vars.PROD_RUNNER || 'ubuntu-latest' }}"
+    first = jobs["preview-prod"]["steps"][0]
+    assert first["env"] == {"PROD_RUNNER": "${{ vars.PROD_RUNNER }}"}
+    assert 'if [ -z "$PROD_RUNNER" ]' in first["run"]
+    assert "exit 1" in first["run"]
+
+
 def test_no_stored_cloud_secrets() -> None:
     for workflow in WORKFLOWS:
         text = workflow.read_text()

@@ -43,7 +43,8 @@ class RegisteredModel(pulumi.ComponentResource):
         if workspace.config.locked:
             # The locked workspace storage refuses shared keys, which storage.Blob signs with:
             # the deploying identity uploads with Entra ID instead, holding a data role on the
-            # model container only (the account admits it from fabml:workspace.deployerIpRanges).
+            # model container only (the account admits it from fabml:workspace.deployerIpRanges,
+            # or the deployer comes in by its own private endpoint: deployerNetwork).
             deployer = grant(
                 f"{name}-deployer-upload-access",
                 scope=self.container.id,
@@ -61,6 +62,7 @@ class RegisteredModel(pulumi.ComponentResource):
                     blob_endpoint=f"https://{ctx.names.workspace_storage}.blob.core.windows.net",
                     container=MODEL_CONTAINER,
                     files=file_hashes(folder, model_files(folder), prefix),
+                    deployer_network=workspace.config.deployer_network,
                     opts=ctx.child(self, depends_on=[self.container, deployer]),
                 )
             ]

@@ -98,11 +98,19 @@ class ModelUpload(Resource, module="model", name="ModelUpload"):
         blob_endpoint: pulumi.Input[str],
         container: pulumi.Input[str],
         files: dict[str, dict[str, str]],
+        deployer_network: str = "ipRanges",
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        # deployer_network (fabml:workspace.deployerNetwork) only informs the plan's access
+        # map of how the deployer reaches the account; `diff` ignores it.
         super().__init__(
             ModelUploadProvider(),
             name,
-            {"blob_endpoint": blob_endpoint, "container": container, "files": files},
+            {
+                "blob_endpoint": blob_endpoint,
+                "container": container,
+                "files": files,
+                "deployer_network": deployer_network,
+            },
             opts,
         )

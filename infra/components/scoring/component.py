@@ -84,8 +84,15 @@ class BatchScoring(pulumi.ComponentResource):
             f"{name}-default-deployment",
             endpoint_id=self.endpoint.id,
             deployment_name=self.deployment.name,
+            # The location too: changing it replaces the endpoint under the same name (so the
+            # same endpoint_id), and the new endpoint has no default until this is set again.
             endpoint_spec=json.dumps(
-                {"authMode": "AADToken", "description": ENDPOINT_DESCRIPTION, "tags": ctx.tags},
+                {
+                    "authMode": "AADToken",
+                    "description": ENDPOINT_DESCRIPTION,
+                    "location": ctx.location,
+                    "tags": ctx.tags,
+                },
                 sort_keys=True,
             ),
             opts=ctx.child(self),

@@ -88,6 +88,13 @@ class WorkspaceConfig(WorkspaceProfile):
         "workspace storage from, for the model upload, when that storage denies public "
         "traffic (a managed network is on).",
     )
+    deployer_network: Literal["ipRanges", "privateNetwork"] = Field(
+        default="ipRanges",
+        description="How the deploying machine reaches the workspace storage for the model "
+        "upload when that storage denies public traffic (a managed network is on): ipRanges, "
+        "from deployerIpRanges (required then); privateNetwork, over a private endpoint to the "
+        "account that you provide (e.g. a self-hosted runner in a peered network).",
+    )
     deployer_principal_type: Literal["ServicePrincipal", "User"] = Field(
         default="ServicePrincipal",
         description="What the deploying identity is (CI: ServicePrincipal; `az login`: User), "

@@ -11,6 +11,7 @@ from fabml.cli.main import main
 from fabml.plan.access import edges
 from fabml.plan.plan import Plan
 from fabml.plan.policy_check import check_plan
+from infra.settings import SettingsError
 from policies.access_map import (
     COMPUTE,
     DEPLOYER,
@@ -18,6 +19,7 @@ from policies.access_map import (
     IP_RULE,
     NONE,
     PRIVATE_ENDPOINT,
+    PRIVATE_NETWORK,
     PUBLIC,
     RESOURCE_INSTANCE,
     WORKSPACE,
@@ -48,9 +50,9 @@ REQUIRED = {
         (FABRIC, "data-lake-account", STORAGE_BLOB_DATA_CONTRIBUTOR, RESOURCE_INSTANCE),
         (WORKSPACE, "ml-storage", "", PRIVATE_ENDPOINT),
         (WORKSPACE, "ml-key-vault", "", PRIVATE_ENDPOINT),
-        # Prod's workspace storage is closed: the deployer's upload gets in only from
-        # fabml:workspace.deployerIpRanges, which the shipped stack leaves to each adopter.
-        (DEPLOYER, "ml-storage", STORAGE_BLOB_DATA_CONTRIBUTOR, NONE),
+        # Prod's workspace storage is closed: the shipped stack declares that the deployer
+        # comes in by its own private endpoint (fabml:workspace.deployerNetwork).
+        (DEPLOYER, "ml-storage", STORAGE_BLOB_DATA_CONTRIBUTOR, PRIVATE_NETWORK),
     },
 }
 REQUIRED["sandbox-template"] = REQUIRED["dev"]
@@ -80,13 +82,26 @@ def missing_edges(plan: Plan, stack: str) -> list[str]:
 def test_every_required_edge_is_in_the_shipped_stack(stack: str) -> None:
     plan = _plan(stack)
     assert missing_edges(plan, stack) == []
-    assert all(e.network != NONE for e in edges(plan) if e.identity != DEPLOYER)
+    # Every identity, the deployer's model upload included, has a way in.
+    assert [e.label() for e in edges(plan) if e.network == NONE] == []
 
     # Every grant's row carries the role's GUID and its scope.
     for edge in edges(plan):
         if edge.grant:
             assert len(edge.role_guid) == 36, edge
             assert edge.scope.startswith("/subscriptions/"), edge
+
+
+def test_no_required_edge_lacks_a_network_path() -> None:
+    # A required edge with no way in is a deployment that fails, not a map to accept.
+    every = [(stack, edge) for stack, required in REQUIRED.items() for edge in required]
+    assert [(stack, edge) for stack, edge in every if edge[3] == NONE] == []
+
+
+def test_a_prod_deployer_without_a_way_in_is_refused_before_any_plan() -> None:
+    ids = {**FABRIC_IDS, "workspaceId": FABRIC_WORKSPACE_ID, "tenantId": FABRIC_TENANT_ID}
+    with pytest.raises(SettingsError, match=r"deployerIpRanges is empty"):
+        plan_of("prod", fabric=ids, workspace={"deployerNetwork": "ipRanges"})
 
 
 def test_the_deployers_ranges_open_prods_upload_path() -> None:

@@ -35,7 +35,7 @@ BAD_PROD = config_for(
     "prod",
     fabric={**FABRIC, "workspaceId": "33333333-3333-3333-3333-333333333333"},
     compute={"maxNodes": 40},
-    workspace={"purgeProtection": False},
+    workspace={"purgeProtection": False, "deployerNetwork": "privateNetwork"},
 )
 
 

@@ -1,6 +1,10 @@
 """Batch endpoint, no-code MLflow deployment, and the deployment as the endpoint's default."""
 
+import json
+
 from fabml.plan.plan import Plan
+from infra.components.default_deployment import DefaultDeploymentProvider
+from tests.conftest import FABRIC, plan_of
 
 
 def test_endpoint_uses_entra_tokens(defaults: Plan) -> None:
@@ -65,3 +69,41 @@ def test_every_deployment_setting_is_overridable(maximum: Plan) -> None:
     assert props["errorThreshold"] == 10
     assert props["loggingLevel"] == "Warning"
     assert maximum.named("scoring-endpoint").input("endpointName") == "heart-scoring-max"
+
+
+def test_the_endpoint_leaves_its_default_to_the_default_deployment(defaults: Plan) -> None:
+    # Without this, `pulumi refresh` puts the default into the endpoint's state and the next
+    # `up` PUTs the endpoint from its inputs, which have none: the default is erased.
+    endpoint = defaults.named("scoring-endpoint")
+    assert endpoint.ignore_changes == ["properties.defaults"]
+    # The plan JSON keeps it.
+    assert Plan.from_dict(defaults.to_dict()).named("scoring-endpoint").ignore_changes == [
+        "properties.defaults"
+    ]
+
+
+def test_the_endpoint_spec_holds_every_endpoint_input_but_its_name(defaults: Plan) -> None:
+    """What the endpoint is PUT from (besides what makes its ID, which endpoint_id carries):
+    a change to any of it re-PUTs the endpoint without a default, so the default must follow."""
+    endpoint = defaults.named("scoring-endpoint")
+    spec = json.loads(defaults.named("scoring-default-deployment").input("endpoint_spec"))
+    by_id = {"endpointName", "workspaceName", "resourceGroupName"}
+    assert set(endpoint.inputs) - by_id == {"location", "properties", "tags"}
+    assert spec == {
+        "authMode": endpoint.input("properties.authMode"),
+        "description": endpoint.input("properties.description"),
+        "location": endpoint.input("location"),
+        "tags": endpoint.input("tags"),
+    }
+
+
+def test_moving_the_endpoint_under_the_same_name_sets_the_default_again(defaults: Plan) -> None:
+    # A new location replaces the endpoint (same name, so the same ID): the new one starts
+    # without a default, and only a changed endpoint_spec tells DefaultDeployment so.
+    moved = plan_of("dev", fabric=FABRIC, location="westeurope")
+    old = defaults.named("scoring-default-deployment").inputs
+    new = moved.named("scoring-default-deployment").inputs
+    assert old["endpoint_id"] == new["endpoint_id"]
+    diff = DefaultDeploymentProvider().diff("id", old, new)
+    assert diff.changes is True
+    assert diff.replaces == []

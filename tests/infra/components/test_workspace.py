@@ -121,7 +121,11 @@ def test_firewall_sku_and_indexes_are_settings() -> None:
     plan = plan_of(
         "prod",
         fabric={**FABRIC, "workspaceId": FABRIC_WORKSPACE_ID},
-        workspace={"firewallSku": "Basic", "packageIndexes": ["pypi.org"]},
+        workspace={
+            "firewallSku": "Basic",
+            "packageIndexes": ["pypi.org"],
+            "deployerNetwork": "privateNetwork",
+        },
     )
     network = plan.named("ml-workspace").input("managedNetwork")
     assert network["firewallSku"] == "Basic"
@@ -132,7 +136,8 @@ def test_firewall_sku_and_indexes_are_settings() -> None:
 
 def test_internet_outbound_has_no_fqdn_rules_but_is_built_at_deploy() -> None:
     # Azure accepts FQDN rules (and so the firewall) only with AllowOnlyApprovedOutbound.
-    plan = plan_of("dev", fabric=FABRIC, workspace={"managedNetwork": "AllowInternetOutbound"})
+    workspace = {"managedNetwork": "AllowInternetOutbound", "deployerIpRanges": ["203.0.113.7"]}
+    plan = plan_of("dev", fabric=FABRIC, workspace=workspace)
     workspace = plan.named("ml-workspace")
     network = workspace.input("managedNetwork")
     assert "firewallSku" not in network
