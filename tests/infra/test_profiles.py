@@ -17,6 +17,8 @@ BASE: dict[str, Any] = {
     "fabml:location": "swedencentral",
     "fabml:owner": "team",
     "fabml:costCenter": "cc-1",
+    # Prod's closed workspace storage needs the deployer's way in (README, "Prod").
+    "fabml:workspace": '{"deployerNetwork": "privateNetwork"}',
 }
 
 
