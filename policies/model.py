@@ -26,6 +26,7 @@ USER_ASSIGNED_IDENTITY = catalog.USER_ASSIGNED_IDENTITY.token
 DEFAULT_DEPLOYMENT = catalog.DEFAULT_DEPLOYMENT.token
 RESOURCE_GROUP = catalog.RESOURCE_GROUP.token
 BLOB_CONTAINER = catalog.BLOB_CONTAINER.token
+BLOB = catalog.BLOB.token
 
 
 def resource_type(type_: str) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from infra.catalog import DATA_LAKE_PURPOSE
 from policies.model import (
+    BLOB,
     DATASTORE,
     KEY_VAULT,
     ML_WORKSPACE,
@@ -58,7 +59,7 @@ def _infrastructure_encryption(account: Resource, _: Context) -> Iterable[str]:
         yield "encryption.requireInfrastructureEncryption is not true (double encryption at rest)"
 
 
-def _workspace_storage(resources: Sequence[Resource]) -> Resource | None:
+def workspace_storage(resources: Sequence[Resource]) -> Resource | None:
     """The ML workspace's own (system) storage account: the one its `storageAccount` names.
 
     Neither a tag nor a dependency says it: tags are the code's to write, and in prod the
@@ -104,15 +105,32 @@ def _shared_key(resources: Sequence[Resource], context: Context) -> Iterable[Fin
         for d in resources
         if d.type == DATASTORE and d.get("properties.credentials.credentialsType") == "AccountKey"
     }
-    workspace_storage = _workspace_storage(resources)
+    own_storage = workspace_storage(resources)
     for account in resources:
         if account.type != STORAGE_ACCOUNT or account.get("allowSharedKeyAccess") is False:
             continue
-        if workspace_storage is not None and account.urn == workspace_storage.urn:
+        if own_storage is not None and account.urn == own_storage.urn:
             continue
         if context.environment != "prod" and account.get("accountName") in key_datastores:
             continue  # an account-key datastore (fabml:datastore.auth = accountKey) uses it
         yield Finding(account, "allowSharedKeyAccess is not false")
+
+
+def _blob_uploads_need_shared_key(resources: Sequence[Resource], _: Context) -> Iterable[Finding]:
+    # azure-native's storage.Blob signs its upload with the account key: on an account with
+    # shared key off the upload fails in `up`, after everything before it was created.
+    off = {
+        a.get("accountName"): a
+        for a in resources
+        if a.type == STORAGE_ACCOUNT and a.get("allowSharedKeyAccess") is False
+    }
+    for blob in resources:
+        account = blob.get("accountName") if blob.type == BLOB else None
+        if isinstance(account, str) and account in off:
+            yield Finding(
+                blob,
+                f"uploads with the account key to {account}, whose shared-key access is off",
+            )
 
 
 def _shared_key_workspace_storage(
@@ -121,7 +139,7 @@ def _shared_key_workspace_storage(
     # Outside prod the workspace's system datastores may still use the account key.
     if context.environment != "prod":
         return
-    account = _workspace_storage(resources)
+    account = workspace_storage(resources)
     if account is not None and account.get("allowSharedKeyAccess") is not False:
         yield Finding(
             account,
@@ -133,7 +151,7 @@ def _shared_key_workspace_storage(
 def _workspace_storage_closed(resources: Sequence[Resource], context: Context) -> Iterable[Finding]:
     if context.environment != "prod":
         return
-    account = _workspace_storage(resources)
+    account = workspace_storage(resources)
     if account is None:
         return
     action = account.get("networkRuleSet.defaultAction")
@@ -148,7 +166,7 @@ def _workspace_storage_closed(resources: Sequence[Resource], context: Context) -
 def _workspace_storage_zrs(resources: Sequence[Resource], context: Context) -> Iterable[Finding]:
     if context.environment != "prod":
         return
-    account = _workspace_storage(resources)
+    account = workspace_storage(resources)
     sku = account.get("sku.name") if account is not None else None
     if account is not None and not str(sku).split("_")[-1].startswith(("ZRS", "GZRS", "RAGZRS")):
         yield Finding(
@@ -258,6 +276,16 @@ RULES = (
         "fabml:datastore.auth = accountKey; prod datastores use identity)",
         enforcement=everywhere(),
         check_stack=_shared_key,
+    ),
+    Rule(
+        name="storage-blob-upload-needs-shared-key",
+        description="Files uploaded with azure-native storage.Blob go to an account that "
+        "allows shared-key access (the provider signs the upload with the account key).",
+        source="project rule (azure-native storage.Blob authenticates with the account key)",
+        fix="upload to a closed account with Entra ID (the ModelUpload resource, "
+        "infra/components/model/upload.py), as prod does",
+        enforcement=everywhere(),
+        check_stack=_blob_uploads_need_shared_key,
     ),
     Rule(
         name="storage-shared-key-workspace-storage",

@@ -21,7 +21,7 @@ from policies.model import (
     Rule,
     everywhere,
 )
-from policies.rules.storage import is_data_lake
+from policies.rules.storage import is_data_lake, workspace_storage
 
 
 def _of(resources: Sequence[Resource], type_: str) -> list[Resource]:
@@ -58,6 +58,12 @@ def _compute_identity_can_mount(resources: Sequence[Resource], _: Context) -> It
     for lake in _fabric_lakes(resources):
         if not _edges(edges, access_map.COMPUTE, lake, access_map.STORAGE_DATA_ROLES):
             yield Finding(lake, "no compute identity has a storage data role on this data lake")
+    # The job also reads the model from the workspace's own storage (the model datastore).
+    models = workspace_storage(resources)
+    if models is not None and not _edges(
+        edges, access_map.COMPUTE, models, access_map.STORAGE_DATA_ROLES
+    ):
+        yield Finding(models, "no compute identity has a storage data role on the model storage")
 
 
 def _fabric_principal_can_invoke(resources: Sequence[Resource], _: Context) -> Iterable[Finding]:
@@ -111,7 +117,8 @@ def _locked_lake_paths(resources: Sequence[Resource], _: Context) -> Iterable[Fi
 RULES = (
     Rule(
         name="stack-compute-identity-can-mount",
-        description="The compute identity has a data role on the data lake the datastore uses.",
+        description="The compute identity has a data role on the data lake the datastore uses "
+        "and on the workspace storage that holds the model.",
         source="project rule (batch jobs mount the data with the compute identity)",
         fix="keep the compute's data-lake role assignment (fabml:compute.dataRole)",
         enforcement=everywhere(),

@@ -133,7 +133,7 @@ def _with_inputs(plan: Plan, name: str, **inputs: object) -> Plan:
     ("stack", "grant", "edge", "rule"),
     [
         ("dev", "compute-data-lake-access", f"{COMPUTE} -> data-lake-account", "can-mount"),
-        ("dev", "compute-model-access", f"{COMPUTE} -> ml-storage", None),
+        ("dev", "compute-model-access", f"{COMPUTE} -> ml-storage", "can-mount"),
         ("dev", "fabric-access-invoke-endpoint", f"{FABRIC} -> ml-workspace", "can-invoke"),
         ("prod", "fabric-access-data-lake-access", f"{FABRIC} -> data-lake-account", "can-invoke"),
     ],
