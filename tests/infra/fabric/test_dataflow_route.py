@@ -244,16 +244,21 @@ def _registered(client: FabricClient) -> dict[str, Any]:
     return MlModelVersionProvider(client).create(dict(VERSION)).outs or {}
 
 
+def _endpoint_props(model_id: str, scale_rule: str = "AlwaysOn") -> dict[str, Any]:
+    """The endpoint resource's inputs: version 1 of the model, served with `scale_rule`."""
+    return {
+        "workspace_id": WORKSPACE,
+        "model_id": model_id,
+        "version_name": "1",
+        "scale_rule": scale_rule,
+    }
+
+
 def test_the_endpoint_is_activated_then_scaled_then_made_default(fabric: Fabric) -> None:
     fake, client, _ = fabric
     version = _registered(client)
     fake.requests.clear()
-    props = {
-        "workspace_id": WORKSPACE,
-        "model_id": version["model_id"],
-        "version_name": "1",
-        "scale_rule": "AllowScaleToZero",
-    }
+    props = _endpoint_props(version["model_id"], "AllowScaleToZero")
     outs = MlModelEndpointProvider(client).create(dict(props)).outs or {}
     endpoint = f"/v1/workspaces/{WORKSPACE}/mlmodels/{version['model_id']}/endpoint"
     calls = [(m, p) for m, p, _ in fake.requests if not p.startswith("/v1/operations")]
@@ -287,12 +292,7 @@ def test_a_new_version_becomes_the_default_and_the_old_one_sleeps(fabric: Fabric
     fake, client, _ = fabric
     first = _registered(client)
     MlModelVersionProvider(client).create({**VERSION, "model_digest": "changed"})
-    props = {
-        "workspace_id": WORKSPACE,
-        "model_id": first["model_id"],
-        "version_name": "1",
-        "scale_rule": "AlwaysOn",
-    }
+    props = _endpoint_props(first["model_id"])
     provider = MlModelEndpointProvider(client)
     provider.create(dict(props))
     provider.update("e", dict(props), {**props, "version_name": "2"})
@@ -305,12 +305,7 @@ def test_a_new_version_becomes_the_default_and_the_old_one_sleeps(fabric: Fabric
 def test_a_refresh_sees_what_fabric_serves_and_the_next_up_serves_again(fabric: Fabric) -> None:
     fake, client, _ = fabric
     version = _registered(client)
-    props = {
-        "workspace_id": WORKSPACE,
-        "model_id": version["model_id"],
-        "version_name": "1",
-        "scale_rule": "AlwaysOn",
-    }
+    props = _endpoint_props(version["model_id"])
     provider = MlModelEndpointProvider(client)
     outs = provider.create(dict(props)).outs or {}
     assert not provider.diff("e", provider.read("e", outs).outs or {}, props).changes
@@ -332,12 +327,7 @@ def test_a_failed_activation_fails_with_fabrics_details(fabric: Fabric) -> None:
     fake, client, _ = fabric
     version = _registered(client)
     fake.activation_failure = {"errorCode": "ModelFlavorNotSupported", "message": "no pyfunc"}
-    props = {
-        "workspace_id": WORKSPACE,
-        "model_id": version["model_id"],
-        "version_name": "1",
-        "scale_rule": "AlwaysOn",
-    }
+    props = _endpoint_props(version["model_id"])
     with pytest.raises(FabricError, match="Failed ModelFlavorNotSupported no pyfunc"):
         MlModelEndpointProvider(client).create(props)
     assert not [b for m, _, b in fake.requests if m == "PATCH"]
