@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from fabml.cli.main import main
+from fabml.kit.options import kit_inputs
 from fabml.kit.verify import DefinitionError, differences, fetched_activity
 from infra.clients.fabric import FabricClient
 from infra.fabric.outputs import StackOutputs
@@ -80,3 +82,37 @@ def test_ids_that_are_not_guids_are_refused(capsys: pytest.CaptureFixture[str]) 
         err == "fabml: --workspace 'ws' is not a Fabric workspace ID: expected a GUID like "
         "11111111-2222-3333-4444-555555555555\n"
     )
+
+
+def test_the_command_prints_each_difference_and_exits_1_or_0_when_alike(
+    fabric: Fabric,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, client, _ = fabric
+    outputs = tmp_path / "outputs.json"
+    outputs.write_text(json.dumps(DEPLOYED))
+    stack_outputs, options = kit_inputs("dev", outputs)
+    content = pipeline_content(stack_outputs, options.ml_connection_id, options.ml_execution_type)
+    [ours] = content["properties"]["activities"]
+    theirs = copy.deepcopy(ours)
+    theirs["typeProperties"]["mlExecutionType"] = "batchendpoint"
+    monkeypatch.setattr("infra.clients.fabric.FabricClient", lambda: client)
+
+    def verify(pipeline: str) -> tuple[int, list[str]]:
+        args = ["--workspace", WORKSPACE, "--pipeline", pipeline, "--outputs", str(outputs)]
+        status = main(["verify-pipeline", *args])
+        return status, capsys.readouterr().out.splitlines()
+
+    different = _made_in_the_ui(client, [theirs])
+    assert verify(different) == (
+        1,
+        [
+            'typeProperties.mlExecutionType: ours "BatchEndpoint", Fabric\'s "batchendpoint"',
+            f"verify-pipeline: 1 property differs from pipeline {different}; settings to change "
+            "are in the README, `verify-pipeline`",
+        ],
+    )
+    alike = _made_in_the_ui(client, [ours])
+    assert verify(alike) == (0, [f"verify-pipeline: 0 properties differ from pipeline {alike}"])
