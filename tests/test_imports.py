@@ -141,7 +141,13 @@ def test_infra_never_imports_fabml(name: str) -> None:
     assert not {m for m in _all_imports(name) if m.split(".")[0] == "fabml"}
 
 
-POLICY_LEAVES = {"infra.catalog", "infra.placeholder", "infra.invoke_actions", "infra.limits"}
+POLICY_LEAVES = {
+    "infra.catalog",
+    "infra.placeholder",
+    "infra.invoke_actions",
+    "infra.limits",
+    "infra.builtin_roles",
+}
 
 
 def _leaf_without_pulumi(name: str) -> bool:

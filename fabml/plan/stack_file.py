@@ -85,8 +85,9 @@ def read_stack_config(stack: str, path: Path | None = None) -> StackConfig:
         values[key] = _as_config_string(value)
         if secret:
             secret_keys.append(key)
-    # A secret in plain text is refused here, before any reader (plan, kit, destroy) uses it.
-    plaintext = secret_mistakes(values, secret_keys)
-    if plaintext:
-        raise StackFileError(f"{path}: {plaintext[0]}")
+    # A secret in plain text (or a plain setting held as one) is refused here, before any
+    # reader (plan, kit, destroy) uses it.
+    mistakes = secret_mistakes(values, secret_keys)
+    if mistakes:
+        raise StackFileError(f"{path}: {mistakes[0]}")
     return StackConfig(stack, path, values, tuple(secret_keys))

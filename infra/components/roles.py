@@ -5,11 +5,20 @@ from __future__ import annotations
 import pulumi
 from pulumi_azure_native import authorization
 
+from infra.builtin_roles import (
+    AZUREML_DATA_SCIENTIST,
+    STORAGE_BLOB_DATA_CONTRIBUTOR,
+    STORAGE_BLOB_DATA_READER,
+)
 from infra.naming import stable_uuid
 
-STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
-STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
-AZUREML_DATA_SCIENTIST = "f6c7c914-8db3-469d-8ca1-694a8f32e121"
+__all__ = [
+    "AZUREML_DATA_SCIENTIST",
+    "STORAGE_BLOB_DATA_CONTRIBUTOR",
+    "STORAGE_BLOB_DATA_READER",
+    "STORAGE_DATA_ROLES",
+    "grant",
+]
 
 STORAGE_DATA_ROLES = {
     "reader": STORAGE_BLOB_DATA_READER,

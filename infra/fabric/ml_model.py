@@ -51,8 +51,18 @@ def _retry_after(headers: dict[str, str], default: float) -> float:
         return default
 
 
-def _find(fabric: FabricClient, path: str, display_name: str) -> dict[str, Any] | None:
-    return next((i for i in fabric.pages(path) if i.get("displayName") == display_name), None)
+def _find(
+    fabric: FabricClient, path: str, display_name: str, item_type: str | None = None
+) -> dict[str, Any] | None:
+    """The listed item of that name (and type, when the list may hold others)."""
+    return next(
+        (
+            i
+            for i in fabric.pages(path)
+            if i.get("displayName") == display_name and item_type in (None, i.get("type"))
+        ),
+        None,
+    )
 
 
 def _model_item(workspace: str, model_id: str) -> str:
@@ -61,16 +71,9 @@ def _model_item(workspace: str, model_id: str) -> str:
 
 
 def _find_model(fabric: FabricClient, workspace: str, display_name: str) -> dict[str, Any] | None:
-    """The workspace's ML model of that name, listed as core items (open to principals)."""
-    return next(
-        (
-            i
-            for i in fabric.pages(f"/workspaces/{workspace}/items?type={ITEM_TYPE}")
-            # Checked again: a continuation page is not promised to keep the filter.
-            if i.get("type") == ITEM_TYPE and i.get("displayName") == display_name
-        ),
-        None,
-    )
+    """The workspace's ML model of that name, listed as core items (open to principals). The
+    type is checked again: a continuation page is not promised to keep the filter."""
+    return _find(fabric, f"/workspaces/{workspace}/items?type={ITEM_TYPE}", display_name, ITEM_TYPE)
 
 
 class MlModelProvider(_FabricProvider):

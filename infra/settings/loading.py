@@ -139,9 +139,9 @@ def load_settings(
         config = runtime_config()
         secret_keys = runtime_secret_keys(config) if secret_keys is None else secret_keys
     if secret_keys is not None:
-        plaintext = secret_mistakes(config, secret_keys)
-        if plaintext:
-            raise SettingsError(plaintext, stack)
+        mistakes = secret_mistakes(config, secret_keys)
+        if mistakes:
+            raise SettingsError(mistakes, stack)
     subscription = configured_subscription(config) or subscription_id
     if not subscription:
         raise SettingsError(

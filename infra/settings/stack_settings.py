@@ -291,7 +291,7 @@ def _contradictions(settings: StackSettings) -> list[str]:
     if (
         workspace.locked
         and workspace.deployer_network == "ipRanges"
-        and not (workspace.deployer_ip_ranges)
+        and not workspace.deployer_ip_ranges
     ):
         # Else `pulumi up` fails at the model upload, after the slow resources: the storage
         # admits no one else, and a GitHub-hosted runner has no fixed address to admit.
