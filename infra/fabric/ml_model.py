@@ -296,6 +296,8 @@ class MlModelEndpointProvider(_FabricProvider):
         return ReadResult(id_=id_, outs={**props, "version_name": served, "scale_rule": scale_rule})
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
+        if not props.get("version_name"):
+            return  # a refresh found nothing served: nothing to deactivate
         version = f"{self._endpoint(props)}/versions/{props['version_name']}"
         self.client(props).call("POST", f"{version}/deactivate", ok_404=True)
 

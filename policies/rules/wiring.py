@@ -120,7 +120,8 @@ RULES = (
         description="The compute identity has a data role on the data lake the datastore uses "
         "and on the workspace storage that holds the model.",
         source="project rule (batch jobs mount the data with the compute identity)",
-        fix="keep the compute's data-lake role assignment (fabml:compute.dataRole)",
+        fix="keep the compute's role assignments on the data lake (fabml:compute.dataRole) and "
+        "on the model storage",
         enforcement=everywhere(),
         check_stack=_compute_identity_can_mount,
     ),

@@ -451,3 +451,10 @@ def test_the_stand_ins_answers_are_checked_too() -> None:
     assert SPEC.check_response("GET", url, 200, {"versionName": "1", "status": "Running"}) == []
     assert SPEC.check_response("GET", url, 200, {"versionName": "1", "status": "Active"}) == []
     assert SPEC.check_response("GET", url, 201, {}) != []
+
+
+def test_deleting_an_endpoint_a_refresh_found_unserved_calls_nothing(fabric: Fabric) -> None:
+    fake, client, _ = fabric
+    fake.requests.clear()
+    MlModelEndpointProvider(client).delete("e", {**_endpoint_props("m"), "version_name": None})
+    assert fake.requests == []
